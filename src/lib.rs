@@ -1,1 +1,19 @@
 //! cpre: an LTI 1.3 tool that runs the Contrat Pédagogique pour la Réussite Étudiante in Moodle.
+//!
+//! See `docs/architecture.md` for the module map and the path of a launch.
+
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod i18n;
+pub mod keyring;
+pub mod lti;
+pub mod registration;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;
+pub mod web;
+
+pub use config::Settings;
+pub use startup::Application;

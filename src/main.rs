@@ -1,1 +1,15 @@
-fn main() {}
+//! The `cpre` binary: parses the command line and runs it.
+
+use clap::Parser;
+
+#[actix_web::main]
+async fn main() {
+    let cli = cpre::cli::Cli::parse();
+    match cli.run().await {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+DROP TABLE user_groups;
+DROP TABLE sessions;
+DROP TABLE resource_links;
+DROP TABLE contexts;
+DROP TABLE users;
+DROP TABLE oidc_states;
+DROP TABLE tool_keys;
+DROP TABLE deployments;
+DROP TABLE platforms;

@@ -1,0 +1,73 @@
+//! The command line: `cpre serve` (default) and the operator's commands.
+
+pub mod db;
+pub mod keys;
+pub mod platform;
+pub mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::store::DbPool;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cpre",
+    version,
+    about = "Contrat Pédagogique pour la Réussite Étudiante: an LTI 1.3 tool for Moodle"
+)]
+pub struct Cli {
+    /// A TOML settings file (environment variables CPRE_* override it).
+    #[arg(long, global = true, env = "CPRE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve(serve::Opts),
+    /// Register, list and remove platforms (Moodle sites).
+    #[command(subcommand)]
+    Platform(platform::Command),
+    /// Manage the tool's signing keys.
+    #[command(subcommand)]
+    Keys(keys::Command),
+    /// Database maintenance.
+    #[command(subcommand)]
+    Db(db::Command),
+}
+
+impl Cli {
+    /// Runs the command; the result is the process exit code.
+    pub async fn run(self) -> anyhow::Result<i32> {
+        let settings = Settings::load(self.config.as_deref())?;
+        crate::telemetry::init(&settings.log);
+        match self.command.unwrap_or(Command::Serve(serve::Opts {})) {
+            Command::Serve(opts) => serve::run(opts, settings).await,
+            Command::Platform(cmd) => platform::run(cmd, settings).await,
+            Command::Keys(cmd) => keys::run(cmd, settings).await,
+            Command::Db(cmd) => db::run(cmd, settings).await,
+        }
+    }
+}
+
+/// Opens the database for a command, migrating it first.
+pub async fn open_db(settings: &Settings) -> anyhow::Result<DbPool> {
+    let url = settings.database_url.clone();
+    Ok(tokio::task::spawn_blocking(move || DbPool::open_and_migrate(&url, 2)).await??)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_cli() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

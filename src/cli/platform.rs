@@ -1,0 +1,140 @@
+//! `cpre platform add|list|remove`: platform registrations.
+
+use crate::config::Settings;
+use crate::store::platforms::{self, PlatformSpec, source};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Register a platform (or update it and add deployments).
+    Add(AddOpts),
+    /// List registered platforms and their deployments.
+    List,
+    /// Remove a platform (and everything recorded under it), or one of its deployments.
+    Remove(RemoveOpts),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AddOpts {
+    /// The platform's issuer (Moodle: its wwwroot, without trailing slash).
+    #[arg(long)]
+    pub issuer: String,
+    /// The client ID Moodle gave the tool.
+    #[arg(long)]
+    pub client_id: String,
+    /// Authentication request URL (Moodle: …/mod/lti/auth.php).
+    #[arg(long)]
+    pub auth_url: String,
+    /// Access token URL (Moodle: …/mod/lti/token.php).
+    #[arg(long)]
+    pub token_url: String,
+    /// Public keyset URL (Moodle: …/mod/lti/certs.php).
+    #[arg(long)]
+    pub jwks_url: String,
+    /// Deployment id(s) (Moodle: the tool's id, e.g. 1). Repeat for several.
+    #[arg(long = "deployment-id", required = true)]
+    pub deployment_ids: Vec<String>,
+    /// A name shown to operators.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Audience of client assertions when the platform wants another than its token URL.
+    #[arg(long)]
+    pub token_audience: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RemoveOpts {
+    #[arg(long)]
+    pub issuer: String,
+    #[arg(long)]
+    pub client_id: String,
+    /// Remove only this deployment.
+    #[arg(long)]
+    pub deployment_id: Option<String>,
+}
+
+pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
+    let db = super::open_db(&settings).await?;
+    match cmd {
+        Command::Add(opts) => {
+            let spec = PlatformSpec {
+                issuer: opts.issuer,
+                client_id: opts.client_id,
+                name: opts.name,
+                auth_url: opts.auth_url,
+                token_url: opts.token_url,
+                jwks_url: opts.jwks_url,
+                token_audience: opts.token_audience,
+                role_map: None,
+                deployment_ids: opts.deployment_ids,
+            };
+            let result = db
+                .run(move |conn| Ok(crate::registration::register(conn, &spec, source::CLI)))
+                .await?;
+            match result {
+                Ok(p) => {
+                    println!(
+                        "Registered {} (issuer {}, client_id {}).",
+                        p.name, p.issuer, p.client_id
+                    );
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(2)
+                }
+            }
+        }
+        Command::List => {
+            let rows = db
+                .run(|conn| {
+                    let list = platforms::list(conn)?;
+                    list.into_iter()
+                        .map(|p| {
+                            let d = platforms::deployments_of(conn, &p.id)?;
+                            Ok((p, d))
+                        })
+                        .collect::<Result<Vec<_>, crate::store::StoreError>>()
+                })
+                .await?;
+            if rows.is_empty() {
+                println!("No platform registered. Add one with `cpre platform add`.");
+            }
+            for (p, deployments) in rows {
+                println!(
+                    "{}\n  issuer: {}\n  client_id: {}\n  deployments: {}\n  auth: {}\n  token: {}\n  jwks: {}\n  source: {}",
+                    p.name,
+                    p.issuer,
+                    p.client_id,
+                    deployments.join(", "),
+                    p.auth_url,
+                    p.token_url,
+                    p.jwks_url,
+                    p.source
+                );
+            }
+            Ok(0)
+        }
+        Command::Remove(opts) => {
+            let removed = db
+                .run(move |conn| match &opts.deployment_id {
+                    Some(d) => match platforms::find_by_issuer_and_client_id(
+                        conn,
+                        &opts.issuer,
+                        &opts.client_id,
+                    )? {
+                        Some(p) => platforms::remove_deployment(conn, &p.id, d),
+                        None => Ok(false),
+                    },
+                    None => platforms::remove(conn, &opts.issuer, &opts.client_id),
+                })
+                .await?;
+            if removed {
+                println!("Removed.");
+                Ok(0)
+            } else {
+                eprintln!("error: no such registration");
+                Ok(1)
+            }
+        }
+    }
+}

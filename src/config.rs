@@ -1,0 +1,131 @@
+//! Settings: defaults, then an optional TOML file, then `CPRE_*` environment variables.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+/// Every setting of the tool. Documented, with defaults, in `docs/configuration.md`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    /// Address to listen on (`CPRE_BIND`).
+    pub bind: String,
+    /// Public URL of the tool, used in redirect URIs and the JWKS URL (`CPRE_BASE_URL`).
+    /// Defaults to `http://` + the bind address.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// `sqlite://PATH` or `postgres://…` (`CPRE_DATABASE_URL`).
+    pub database_url: String,
+    /// Connections in the pool (`CPRE_DB_POOL_SIZE`).
+    pub db_pool_size: u32,
+    /// Folder holding `platforms/*.toml` registrations loaded at start (`CPRE_LTI_CONFIG_DIR`).
+    pub lti_config_dir: PathBuf,
+    /// Lifetime of a tool session after a launch, in minutes (`CPRE_SESSION_TTL_MINUTES`).
+    pub session_ttl_minutes: u64,
+    /// Lifetime of an OIDC login state, in seconds (`CPRE_STATE_TTL_SECONDS`).
+    pub state_ttl_seconds: u64,
+    /// Clock-skew leeway on id_token times, in seconds (`CPRE_CLOCK_LEEWAY_SECONDS`).
+    pub clock_leeway_seconds: u64,
+    /// How long a retired tool key stays published, in hours (`CPRE_KEY_GRACE_HOURS`).
+    pub key_grace_hours: u64,
+    /// How long a platform key set is cached, in seconds (`CPRE_JWKS_CACHE_SECONDS`).
+    pub jwks_cache_seconds: u64,
+    /// HTTP workers (`CPRE_WORKERS`); 0 means one per CPU.
+    pub workers: usize,
+    /// Log filter, tracing syntax (`CPRE_LOG`).
+    pub log: String,
+}
+
+impl Settings {
+    /// Loads settings: defaults, then `file` (TOML) when given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut builder = Self::defaults()?;
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml));
+        }
+        let settings: Settings = builder
+            .add_source(config::Environment::with_prefix("CPRE").try_parsing(true))
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn defaults() -> Result<config::ConfigBuilder<config::builder::DefaultState>, ConfigError> {
+        Ok(config::Config::builder()
+            .set_default("bind", "127.0.0.1:8080")?
+            .set_default("database_url", "sqlite://data/cpre.sqlite")?
+            .set_default("db_pool_size", 8)?
+            .set_default("lti_config_dir", "lti-config")?
+            .set_default("session_ttl_minutes", 480)?
+            .set_default("state_ttl_seconds", 600)?
+            .set_default("clock_leeway_seconds", 30)?
+            .set_default("key_grace_hours", 72)?
+            .set_default("jwks_cache_seconds", 3600)?
+            .set_default("workers", 0)?
+            .set_default("log", "info")?)
+    }
+
+    /// Default settings for a database URL, ignoring the environment (tests, tools).
+    pub fn for_database(database_url: &str) -> Result<Self, ConfigError> {
+        let mut settings: Settings = Self::defaults()?
+            .set_override("database_url", database_url)?
+            .build()?
+            .try_deserialize()?;
+        settings.lti_config_dir = PathBuf::from("lti-config");
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Checks values that the types do not.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let base = self.base_url();
+        let parsed = url::Url::parse(&base).map_err(|e| {
+            ConfigError::Invalid(format!("CPRE_BASE_URL `{base}` is not a URL: {e}"))
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(ConfigError::Invalid("CPRE_BASE_URL must be http(s)".into()));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(ConfigError::Invalid(
+                "CPRE_BASE_URL must not have a query".into(),
+            ));
+        }
+        crate::store::Backend::from_url(&self.database_url)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if self.state_ttl_seconds == 0 || self.session_ttl_minutes == 0 {
+            return Err(ConfigError::Invalid("lifetimes must be positive".into()));
+        }
+        if self.clock_leeway_seconds > 300 {
+            return Err(ConfigError::Invalid(
+                "CPRE_CLOCK_LEEWAY_SECONDS above 300 is unsafe".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The public base URL without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(url) if !url.is_empty() => url.trim_end_matches('/').to_string(),
+            _ => format!("http://{}", self.bind),
+        }
+    }
+
+    /// True when the tool is served over HTTPS (cookies can then be `Secure; SameSite=None`).
+    pub fn is_https(&self) -> bool {
+        self.base_url().starts_with("https://")
+    }
+
+    /// A URL under the base URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url(), path)
+    }
+}

@@ -1,0 +1,158 @@
+//! `AppError`: every failure at the HTTP edge, its status, and the French page that explains it.
+//!
+//! Policy: protocol modules return their own typed errors (`LaunchError`, `StoreError`…);
+//! handlers convert them into `AppError`. The user sees a page saying what went wrong and
+//! what to do (catalogue keys `error.<code>.*`), the log gets the detail. Launch and login
+//! failures are 4xx, never 500.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::ContentType;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::lti::launch::LaunchError;
+use crate::lti::oidc::LoginError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("launch refused: {0}")]
+    Launch(#[from] LaunchError),
+    #[error("login initiation refused: {0}")]
+    Login(#[from] LoginError),
+    #[error("no platform registered for issuer `{issuer}` and client_id `{client_id}`")]
+    UnknownPlatform { issuer: String, client_id: String },
+    #[error("deployment `{deployment_id}` of issuer `{issuer}` is not registered")]
+    UnknownDeployment {
+        issuer: String,
+        deployment_id: String,
+    },
+    #[error("no valid session")]
+    NoSession,
+    #[error("session used from another browser")]
+    SessionBinding,
+    #[error("CSRF check failed")]
+    Csrf,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("template: {0:#}")]
+    Template(#[from] minijinja::Error),
+    #[error("internal: {0:#}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// The stable code of the message shown (catalogue `error.<code>.title|body|action`).
+    pub fn code(&self) -> String {
+        match self {
+            AppError::Launch(e) => format!("launch.{}", e.code()),
+            AppError::Login(_) => "login.invalid".into(),
+            AppError::UnknownPlatform { .. } => "login.unknown_platform".into(),
+            AppError::UnknownDeployment { .. } => "login.unknown_deployment".into(),
+            AppError::NoSession => "session.missing".into(),
+            AppError::SessionBinding => "session.binding".into(),
+            AppError::Csrf => "session.csrf".into(),
+            AppError::Forbidden(what) => format!("forbidden.{what}"),
+            AppError::NotFound => "not_found".into(),
+            AppError::BadRequest(_) => "bad_request".into(),
+            AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => "internal".into(),
+        }
+    }
+
+    /// Values the message may show (never secrets).
+    fn args(&self) -> Vec<(&'static str, String)> {
+        match self {
+            AppError::UnknownPlatform { issuer, client_id } => {
+                vec![("issuer", issuer.clone()), ("client_id", client_id.clone())]
+            }
+            AppError::UnknownDeployment {
+                issuer,
+                deployment_id,
+            } => {
+                vec![
+                    ("issuer", issuer.clone()),
+                    ("deployment_id", deployment_id.clone()),
+                ]
+            }
+            AppError::Launch(LaunchError::Deployment(d)) => vec![("deployment_id", d.clone())],
+            AppError::Launch(LaunchError::MissingClaim(c)) => vec![("claim", (*c).to_string())],
+            AppError::Launch(LaunchError::InvalidClaim(c, _)) => vec![("claim", (*c).to_string())],
+            AppError::Login(
+                LoginError::Missing(p) | LoginError::NotUrl(p) | LoginError::TooLong(p),
+            ) => {
+                vec![("parameter", (*p).to_string())]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Renders the error page in a language.
+    pub fn page(&self, lang: &str) -> String {
+        let code = self.code();
+        let args: Vec<(&str, String)> = self.args();
+        let fill = |key: String| {
+            let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let key = if crate::i18n::has(crate::i18n::DEFAULT_LANG, &key) {
+                key
+            } else {
+                key.replace(&code, "generic")
+            };
+            crate::i18n::format(lang, &key, &pairs)
+        };
+        let ctx = minijinja::context! {
+            lang => lang,
+            code => code.clone(),
+            status => self.status_code().as_u16(),
+            title => fill(format!("error.{code}.title")),
+            body => fill(format!("error.{code}.body")),
+            action => fill(format!("error.{code}.action")),
+        };
+        crate::web::templates::render_string("error.html", ctx).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the error page itself failed to render");
+            format!(
+                "<!doctype html><html lang=\"fr\"><title>Erreur</title><h1>Erreur {}</h1></html>",
+                self.status_code().as_u16()
+            )
+        })
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Launch(LaunchError::KeysUnavailable(_)) => StatusCode::BAD_GATEWAY,
+            AppError::Launch(_) | AppError::Login(_) | AppError::BadRequest(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            AppError::UnknownPlatform { .. } | AppError::UnknownDeployment { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            AppError::NoSession | AppError::SessionBinding => StatusCode::UNAUTHORIZED,
+            AppError::Csrf | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(code = %self.code(), error = %self, "request failed");
+        } else {
+            tracing::warn!(code = %self.code(), error = %self, "request refused");
+        }
+        HttpResponse::build(status)
+            .content_type(ContentType::html())
+            .insert_header(("Cache-Control", "no-store"))
+            .body(self.page(crate::i18n::DEFAULT_LANG))
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

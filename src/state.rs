@@ -1,0 +1,55 @@
+//! `AppState`: what every request shares, built once at start (settings, pool, clients, caches).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Settings;
+use crate::keyring::KeyRing;
+use crate::lti::jwks::JwksCache;
+use crate::store::DbPool;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub db: DbPool,
+    /// Outgoing HTTP (platform keys, services): timeouts set, no redirects followed.
+    pub http: reqwest::Client,
+    pub jwks: JwksCache,
+    pub keys: KeyRing,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn new(settings: Settings, db: DbPool) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("cpre/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let jwks = JwksCache::new(
+            http.clone(),
+            Duration::from_secs(settings.jwks_cache_seconds),
+            Duration::from_secs(2),
+        );
+        let keys = KeyRing::new(db.clone(), settings.key_grace_hours);
+        Ok(Self {
+            settings,
+            db,
+            http,
+            jwks,
+            keys,
+        })
+    }
+
+    /// The role overrides of a platform (an invalid stored map is logged and ignored).
+    pub fn role_overrides(
+        platform: &crate::store::platforms::Platform,
+    ) -> BTreeMap<String, crate::lti::roles::ToolRole> {
+        crate::lti::roles::parse_overrides(platform.role_map.as_deref()).unwrap_or_else(|e| {
+            tracing::error!(platform = %platform.id, error = %e, "invalid role map ignored");
+            BTreeMap::new()
+        })
+    }
+}

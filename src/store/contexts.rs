@@ -1,0 +1,170 @@
+//! Courses (LTI contexts) and activity placements (resource links) as seen in launches.
+
+use diesel::prelude::*;
+
+use super::schema::{contexts, resource_links};
+use super::{DbConn, StoreResult, new_id, now_micros};
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = contexts)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct Context {
+    pub id: String,
+    pub platform_id: String,
+    pub lti_id: String,
+    pub label: String,
+    pub title: String,
+    pub nrps_url: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = resource_links)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ResourceLink {
+    pub id: String,
+    pub context_id: String,
+    pub lti_id: String,
+    pub deployment_id: String,
+    pub title: String,
+    pub ags_lineitem: Option<String>,
+    pub ags_lineitems: Option<String>,
+    /// Space-separated AGS scopes the platform granted.
+    pub ags_scopes: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A course as a launch describes it.
+#[derive(Debug, Clone, Default)]
+pub struct ContextSeen {
+    pub lti_id: String,
+    pub label: String,
+    pub title: String,
+    pub nrps_url: Option<String>,
+}
+
+/// An activity placement as a launch describes it.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceLinkSeen {
+    pub lti_id: String,
+    pub deployment_id: String,
+    pub title: String,
+    pub ags_lineitem: Option<String>,
+    pub ags_lineitems: Option<String>,
+    pub ags_scopes: Vec<String>,
+}
+
+pub fn upsert(conn: &mut DbConn, platform_id: &str, seen: &ContextSeen) -> StoreResult<Context> {
+    let now = now_micros();
+    let existing = find_by_lti_id(conn, platform_id, &seen.lti_id)?;
+    let id = match existing {
+        Some(c) => {
+            // Keep a known NRPS URL when a launch does not carry one.
+            let nrps = seen.nrps_url.clone().or(c.nrps_url);
+            diesel::update(contexts::table.find(&c.id))
+                .set((
+                    contexts::label.eq(&seen.label),
+                    contexts::title.eq(&seen.title),
+                    contexts::nrps_url.eq(nrps),
+                    contexts::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            c.id
+        }
+        None => {
+            let id = new_id();
+            diesel::insert_into(contexts::table)
+                .values((
+                    contexts::id.eq(&id),
+                    contexts::platform_id.eq(platform_id),
+                    contexts::lti_id.eq(&seen.lti_id),
+                    contexts::label.eq(&seen.label),
+                    contexts::title.eq(&seen.title),
+                    contexts::nrps_url.eq(&seen.nrps_url),
+                    contexts::created_at.eq(now),
+                    contexts::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            id
+        }
+    };
+    get(conn, &id)
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Context> {
+    Ok(contexts::table
+        .find(id)
+        .select(Context::as_select())
+        .first(conn)?)
+}
+
+pub fn find_by_lti_id(
+    conn: &mut DbConn,
+    platform_id: &str,
+    lti_id: &str,
+) -> StoreResult<Option<Context>> {
+    Ok(contexts::table
+        .filter(contexts::platform_id.eq(platform_id))
+        .filter(contexts::lti_id.eq(lti_id))
+        .select(Context::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn upsert_resource_link(
+    conn: &mut DbConn,
+    context_id: &str,
+    seen: &ResourceLinkSeen,
+) -> StoreResult<ResourceLink> {
+    let now = now_micros();
+    let scopes = seen.ags_scopes.join(" ");
+    let existing = resource_links::table
+        .filter(resource_links::context_id.eq(context_id))
+        .filter(resource_links::lti_id.eq(&seen.lti_id))
+        .select(ResourceLink::as_select())
+        .first(conn)
+        .optional()?;
+    let id = match existing {
+        Some(link) => {
+            diesel::update(resource_links::table.find(&link.id))
+                .set((
+                    resource_links::deployment_id.eq(&seen.deployment_id),
+                    resource_links::title.eq(&seen.title),
+                    resource_links::ags_lineitem.eq(&seen.ags_lineitem),
+                    resource_links::ags_lineitems.eq(&seen.ags_lineitems),
+                    resource_links::ags_scopes.eq(&scopes),
+                    resource_links::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            link.id
+        }
+        None => {
+            let id = new_id();
+            diesel::insert_into(resource_links::table)
+                .values((
+                    resource_links::id.eq(&id),
+                    resource_links::context_id.eq(context_id),
+                    resource_links::lti_id.eq(&seen.lti_id),
+                    resource_links::deployment_id.eq(&seen.deployment_id),
+                    resource_links::title.eq(&seen.title),
+                    resource_links::ags_lineitem.eq(&seen.ags_lineitem),
+                    resource_links::ags_lineitems.eq(&seen.ags_lineitems),
+                    resource_links::ags_scopes.eq(&scopes),
+                    resource_links::created_at.eq(now),
+                    resource_links::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            id
+        }
+    };
+    get_resource_link(conn, &id)
+}
+
+pub fn get_resource_link(conn: &mut DbConn, id: &str) -> StoreResult<ResourceLink> {
+    Ok(resource_links::table
+        .find(id)
+        .select(ResourceLink::as_select())
+        .first(conn)?)
+}

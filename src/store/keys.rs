@@ -1,0 +1,82 @@
+//! The tool's own RSA keys as stored: private PEM, public JWK, activation and retirement.
+
+use diesel::prelude::*;
+
+use super::schema::tool_keys;
+use super::{DbConn, StoreResult, now_micros};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tool_keys)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ToolKeyRow {
+    pub kid: String,
+    pub private_pem: String,
+    pub public_jwk: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    kid: &str,
+    private_pem: &str,
+    public_jwk: &str,
+) -> StoreResult<()> {
+    diesel::insert_into(tool_keys::table)
+        .values((
+            tool_keys::kid.eq(kid),
+            tool_keys::private_pem.eq(private_pem),
+            tool_keys::public_jwk.eq(public_jwk),
+            tool_keys::created_at.eq(now_micros()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The active key: the newest key not retired.
+pub fn find_active(conn: &mut DbConn) -> StoreResult<Option<ToolKeyRow>> {
+    Ok(tool_keys::table
+        .filter(tool_keys::retired_at.is_null())
+        .order((tool_keys::created_at.desc(), tool_keys::kid.desc()))
+        .select(ToolKeyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Keys to publish: the active ones and those retired less than `grace_micros` ago, newest first.
+pub fn published(conn: &mut DbConn, grace_micros: i64) -> StoreResult<Vec<ToolKeyRow>> {
+    let cutoff = now_micros() - grace_micros;
+    Ok(tool_keys::table
+        .filter(
+            tool_keys::retired_at
+                .is_null()
+                .or(tool_keys::retired_at.gt(cutoff)),
+        )
+        .order((tool_keys::created_at.desc(), tool_keys::kid.desc()))
+        .select(ToolKeyRow::as_select())
+        .load(conn)?)
+}
+
+pub fn list(conn: &mut DbConn) -> StoreResult<Vec<ToolKeyRow>> {
+    Ok(tool_keys::table
+        .order((tool_keys::created_at.desc(), tool_keys::kid.desc()))
+        .select(ToolKeyRow::as_select())
+        .load(conn)?)
+}
+
+/// Retires every active key except `keep_kid`.
+pub fn retire_all_but(conn: &mut DbConn, keep_kid: &str) -> StoreResult<usize> {
+    Ok(diesel::update(
+        tool_keys::table
+            .filter(tool_keys::retired_at.is_null())
+            .filter(tool_keys::kid.ne(keep_kid)),
+    )
+    .set(tool_keys::retired_at.eq(now_micros()))
+    .execute(conn)?)
+}
+
+/// Deletes keys retired longer ago than the grace period: they are no longer published.
+pub fn purge_expired(conn: &mut DbConn, grace_micros: i64) -> StoreResult<usize> {
+    let cutoff = now_micros() - grace_micros;
+    Ok(diesel::delete(tool_keys::table.filter(tool_keys::retired_at.le(cutoff))).execute(conn)?)
+}

@@ -1,0 +1,65 @@
+//! Recording a verified launch: the user, the course, the placement, the user's groups.
+
+use super::contexts::{self, Context, ContextSeen, ResourceLink, ResourceLinkSeen};
+use super::users::{self, User, UserIdentity};
+use super::{DbConn, StoreResult};
+use crate::lti::launch::Launch;
+
+/// What a launch recorded.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub user: User,
+    pub context: Context,
+    pub resource_link: Option<ResourceLink>,
+}
+
+/// Records the user, context, resource link and group ids of a launch (caller's transaction).
+pub fn record(conn: &mut DbConn, platform_id: &str, launch: &Launch) -> StoreResult<Recorded> {
+    let who = UserIdentity {
+        sub: launch.user.sub.clone(),
+        name: launch.user.name.clone(),
+        given_name: launch.user.given_name.clone(),
+        family_name: launch.user.family_name.clone(),
+        email: launch.user.email.clone(),
+        person_sourcedid: launch.user.person_sourcedid.clone(),
+        username: launch.user.username.clone(),
+    };
+    let user = users::upsert(conn, platform_id, &who)?;
+    let context = contexts::upsert(
+        conn,
+        platform_id,
+        &ContextSeen {
+            lti_id: launch.context.id.clone(),
+            label: launch.context.label.clone().unwrap_or_default(),
+            title: launch.context.title.clone().unwrap_or_default(),
+            nrps_url: launch
+                .nrps
+                .as_ref()
+                .map(|n| n.context_memberships_url.clone()),
+        },
+    )?;
+    let resource_link = match &launch.resource_link {
+        Some(link) => {
+            let ags = launch.ags.clone().unwrap_or_default();
+            Some(contexts::upsert_resource_link(
+                conn,
+                &context.id,
+                &ResourceLinkSeen {
+                    lti_id: link.id.clone(),
+                    deployment_id: launch.deployment_id.clone(),
+                    title: link.title.clone().unwrap_or_default(),
+                    ags_lineitem: ags.lineitem,
+                    ags_lineitems: ags.lineitems,
+                    ags_scopes: ags.scope,
+                },
+            )?)
+        }
+        None => None,
+    };
+    users::set_groups(conn, &context.id, &user.id, &launch.group_ids)?;
+    Ok(Recorded {
+        user,
+        context,
+        resource_link,
+    })
+}

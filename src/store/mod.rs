@@ -1,0 +1,280 @@
+//! Storage: one connection type over SQLite and PostgreSQL, the pool, migrations and the async bridge.
+//!
+//! Every query in the tool is written once with diesel's DSL against [`DbConn`], a
+//! `MultiConnection` over both backends. The backend is picked from the URL scheme by
+//! [`ConnManager`] (not by `MultiConnection::establish`, which hides the real error).
+//! Handlers never call diesel directly: they go through [`DbPool::run`] or
+//! [`DbPool::write`], which take a pooled connection on the blocking thread pool.
+
+pub mod contexts;
+pub mod keys;
+pub mod launches;
+pub mod oidc_states;
+pub mod platforms;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// Migrations for SQLite, embedded in the binary.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// Migrations for PostgreSQL, embedded in the binary.
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend; every query of the tool is written against this type.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Sqlite(diesel::SqliteConnection),
+    Pg(diesel::PgConnection),
+}
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database query: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("database migrations: {0}")]
+    Migration(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    #[error("the blocking database task failed: {0}")]
+    Join(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which backend a database URL designates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme; `sqlite://` (or a bare path ending in
+    /// `.sqlite`/`.db`) is SQLite, `postgres://`/`postgresql://` is PostgreSQL.
+    pub fn from_url(url: &str) -> StoreResult<(Backend, String)> {
+        if let Some(rest) = url.strip_prefix("sqlite://") {
+            return Ok((Backend::Sqlite, rest.to_string()));
+        }
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            return Ok((Backend::Sqlite, rest.to_string()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok((Backend::Postgres, url.to_string()));
+        }
+        Err(StoreError::UnsupportedUrl(redact_url(url)))
+    }
+}
+
+/// Removes a password from a URL before it is shown or logged.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The r2d2 manager: opens the right backend for the URL and prepares SQLite connections.
+#[derive(Debug, Clone)]
+pub struct ConnManager {
+    backend: Backend,
+    target: String,
+}
+
+impl ConnManager {
+    pub fn new(url: &str) -> StoreResult<Self> {
+        let (backend, target) = Backend::from_url(url)?;
+        Ok(Self { backend, target })
+    }
+}
+
+/// Statements run on every new SQLite connection.
+const SQLITE_INIT: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+     PRAGMA synchronous = NORMAL; PRAGMA journal_mode = WAL;";
+
+impl ManageConnection for ConnManager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.target)
+                    .map_err(diesel::r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_INIT)
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            Backend::Postgres => diesel::PgConnection::establish(&self.target)
+                .map(DbConn::Pg)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// The shared connection pool.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<ConnManager>,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for DbPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbPool")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl DbPool {
+    /// Opens the pool (creating the SQLite file's folder when needed) without migrating.
+    pub fn open(url: &str, max_size: u32) -> StoreResult<Self> {
+        let manager = ConnManager::new(url)?;
+        if manager.backend == Backend::Sqlite {
+            let path = std::path::Path::new(&manager.target);
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Migration(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        // Fail fast with the backend's own message (the pool would only say "timed out").
+        let first = manager
+            .connect()
+            .map_err(|e| StoreError::Migration(format!("{}: {e}", redact_url(url))))?;
+        drop(first);
+        let backend = manager.backend;
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .connection_timeout(Duration::from_secs(15))
+            .build(manager)?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Opens the pool and applies pending migrations.
+    pub fn open_and_migrate(url: &str, max_size: u32) -> StoreResult<Self> {
+        let pool = Self::open(url, max_size)?;
+        pool.migrate()?;
+        Ok(pool)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies the pending migrations of the backend, returning their names.
+    pub fn migrate(&self) -> StoreResult<Vec<String>> {
+        let mut conn = self.get()?;
+        let applied = match &mut *conn {
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+            DbConn::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        }
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(applied.iter().map(|v| v.to_string()).collect())
+    }
+
+    /// A pooled connection, for synchronous callers (CLI, tests, blocking sections).
+    pub fn get(&self) -> StoreResult<PooledConnection<ConnManager>> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Join(e.to_string()))?
+    }
+
+    /// Runs `f` inside a write transaction on the blocking thread pool.
+    pub async fn write<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> StoreResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| write_tx(conn, f)).await
+    }
+}
+
+/// Runs `f` in a write transaction. On SQLite the transaction starts with `BEGIN IMMEDIATE`
+/// so that it takes the write lock up front (a deferred transaction that upgrades to a
+/// writer can fail with SQLITE_BUSY without waiting).
+pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> StoreResult<T>
+where
+    F: FnOnce(&mut DbConn) -> StoreResult<T>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    let result = f(conn);
+    let end = match (&result, &mut *conn) {
+        (Ok(_), DbConn::Sqlite(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Ok(_), DbConn::Pg(c)) => AnsiTransactionManager::commit_transaction(c),
+        (Err(_), DbConn::Sqlite(c)) => AnsiTransactionManager::rollback_transaction(c),
+        (Err(_), DbConn::Pg(c)) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    match (result, end) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// Current time in microseconds since the Unix epoch: the one time unit stored in the database.
+pub fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// A new random identifier (UUID v7, time-ordered) for a row.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Converts stored microseconds to a UTC date-time.
+pub fn micros_to_datetime(micros: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_micros(micros).unwrap_or_default()
+}
+
+/// True when a diesel error is a unique-constraint violation (a concurrent insert won).
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

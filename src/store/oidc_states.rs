@@ -1,0 +1,54 @@
+//! OIDC login states: stored at login initiation, consumed exactly once at launch.
+
+use diesel::prelude::*;
+
+use super::schema::oidc_states;
+use super::{DbConn, StoreResult, now_micros};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = oidc_states)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct OidcState {
+    pub state: String,
+    pub nonce: String,
+    pub platform_id: String,
+    pub deployment_id: Option<String>,
+    pub target_link_uri: String,
+    /// SHA-256 (hex) of the secret put in the browser's state cookie.
+    pub browser_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+pub fn insert(conn: &mut DbConn, row: &OidcState) -> StoreResult<()> {
+    diesel::insert_into(oidc_states::table)
+        .values(row.clone())
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Consumes a state: deletes it and returns it only if this call deleted it and it has not
+/// expired. A second call with the same state returns `None`.
+pub fn take(conn: &mut DbConn, state: &str) -> StoreResult<Option<OidcState>> {
+    super::write_tx(conn, |conn| {
+        let row = oidc_states::table
+            .find(state)
+            .select(OidcState::as_select())
+            .first(conn)
+            .optional()?;
+        let Some(row) = row else { return Ok(None) };
+        let deleted = diesel::delete(oidc_states::table.find(state)).execute(conn)?;
+        if deleted != 1 || row.expires_at < now_micros() {
+            return Ok(None);
+        }
+        Ok(Some(row))
+    })
+}
+
+/// Deletes expired states; returns how many.
+pub fn purge_expired(conn: &mut DbConn) -> StoreResult<usize> {
+    Ok(
+        diesel::delete(oidc_states::table.filter(oidc_states::expires_at.lt(now_micros())))
+            .execute(conn)?,
+    )
+}

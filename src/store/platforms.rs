@@ -1,0 +1,238 @@
+//! Platform registrations (a Moodle site = issuer + client_id) and their queries.
+
+use diesel::prelude::*;
+
+use super::schema::{deployments, platforms};
+use super::{DbConn, StoreResult, new_id, now_micros};
+
+/// Where a registration came from.
+pub mod source {
+    pub const CLI: &str = "cli";
+    pub const FILE: &str = "file";
+    pub const DYNAMIC: &str = "dynamic";
+}
+
+/// A registered platform.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq, Eq, serde::Serialize)]
+#[diesel(table_name = platforms)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct Platform {
+    pub id: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub name: String,
+    pub auth_url: String,
+    pub token_url: String,
+    pub jwks_url: String,
+    /// `aud` of our client assertions; the token URL when absent.
+    pub token_audience: Option<String>,
+    /// JSON object mapping role URIs to tool roles, overriding the default map.
+    pub role_map: Option<String>,
+    pub source: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl Platform {
+    /// The audience our client-credentials assertions carry.
+    pub fn assertion_audience(&self) -> &str {
+        self.token_audience.as_deref().unwrap_or(&self.token_url)
+    }
+}
+
+/// What it takes to register a platform.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSpec {
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub auth_url: String,
+    pub token_url: String,
+    pub jwks_url: String,
+    #[serde(default)]
+    pub token_audience: Option<String>,
+    #[serde(default)]
+    pub role_map: Option<std::collections::BTreeMap<String, String>>,
+    pub deployment_ids: Vec<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = platforms)]
+struct NewPlatform<'a> {
+    id: &'a str,
+    issuer: &'a str,
+    client_id: &'a str,
+    name: &'a str,
+    auth_url: &'a str,
+    token_url: &'a str,
+    jwks_url: &'a str,
+    token_audience: Option<&'a str>,
+    role_map: Option<String>,
+    source: &'a str,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// Inserts or updates the registration for (issuer, client_id) and adds its deployments.
+/// Returns the platform row.
+pub fn upsert(conn: &mut DbConn, spec: &PlatformSpec, origin: &str) -> StoreResult<Platform> {
+    let now = now_micros();
+    let role_map = match &spec.role_map {
+        Some(map) => Some(serde_json::to_string(map).map_err(|e| {
+            super::StoreError::Corrupt(format!("role map cannot be serialised: {e}"))
+        })?),
+        None => None,
+    };
+    let name = spec.name.clone().unwrap_or_else(|| spec.issuer.clone());
+    let existing = find_by_issuer_and_client_id(conn, &spec.issuer, &spec.client_id)?;
+    let id = match existing {
+        Some(p) => {
+            diesel::update(platforms::table.find(&p.id))
+                .set((
+                    platforms::name.eq(&name),
+                    platforms::auth_url.eq(&spec.auth_url),
+                    platforms::token_url.eq(&spec.token_url),
+                    platforms::jwks_url.eq(&spec.jwks_url),
+                    platforms::token_audience.eq(spec.token_audience.as_deref()),
+                    platforms::role_map.eq(role_map.as_deref()),
+                    platforms::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            p.id
+        }
+        None => {
+            let id = new_id();
+            diesel::insert_into(platforms::table)
+                .values(NewPlatform {
+                    id: &id,
+                    issuer: &spec.issuer,
+                    client_id: &spec.client_id,
+                    name: &name,
+                    auth_url: &spec.auth_url,
+                    token_url: &spec.token_url,
+                    jwks_url: &spec.jwks_url,
+                    token_audience: spec.token_audience.as_deref(),
+                    role_map,
+                    source: origin,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .execute(conn)?;
+            id
+        }
+    };
+    for deployment in &spec.deployment_ids {
+        add_deployment(conn, &id, deployment)?;
+    }
+    get(conn, &id)
+}
+
+/// Adds a deployment to a platform (no-op when already there).
+pub fn add_deployment(
+    conn: &mut DbConn,
+    platform_id: &str,
+    deployment_id: &str,
+) -> StoreResult<()> {
+    let exists = deployments::table
+        .find((platform_id, deployment_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if !exists {
+        diesel::insert_into(deployments::table)
+            .values((
+                deployments::platform_id.eq(platform_id),
+                deployments::deployment_id.eq(deployment_id),
+                deployments::created_at.eq(now_micros()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Platform> {
+    Ok(platforms::table
+        .find(id)
+        .select(Platform::as_select())
+        .first(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<Platform>> {
+    Ok(platforms::table
+        .find(id)
+        .select(Platform::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn find_by_issuer_and_client_id(
+    conn: &mut DbConn,
+    issuer: &str,
+    client_id: &str,
+) -> StoreResult<Option<Platform>> {
+    Ok(platforms::table
+        .filter(platforms::issuer.eq(issuer))
+        .filter(platforms::client_id.eq(client_id))
+        .select(Platform::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Platforms registered for an issuer (Moodle can register the tool several times).
+pub fn find_by_issuer(conn: &mut DbConn, issuer: &str) -> StoreResult<Vec<Platform>> {
+    Ok(platforms::table
+        .filter(platforms::issuer.eq(issuer))
+        .select(Platform::as_select())
+        .order(platforms::created_at.asc())
+        .load(conn)?)
+}
+
+pub fn list(conn: &mut DbConn) -> StoreResult<Vec<Platform>> {
+    Ok(platforms::table
+        .select(Platform::as_select())
+        .order((platforms::issuer.asc(), platforms::client_id.asc()))
+        .load(conn)?)
+}
+
+pub fn deployments_of(conn: &mut DbConn, platform_id: &str) -> StoreResult<Vec<String>> {
+    Ok(deployments::table
+        .filter(deployments::platform_id.eq(platform_id))
+        .select(deployments::deployment_id)
+        .order(deployments::deployment_id.asc())
+        .load(conn)?)
+}
+
+pub fn has_deployment(
+    conn: &mut DbConn,
+    platform_id: &str,
+    deployment_id: &str,
+) -> StoreResult<bool> {
+    Ok(deployments::table
+        .find((platform_id, deployment_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// Removes a registration with everything recorded under it. Returns whether it existed.
+pub fn remove(conn: &mut DbConn, issuer: &str, client_id: &str) -> StoreResult<bool> {
+    let n = diesel::delete(
+        platforms::table
+            .filter(platforms::issuer.eq(issuer))
+            .filter(platforms::client_id.eq(client_id)),
+    )
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Removes one deployment of a platform. Returns whether it existed.
+pub fn remove_deployment(
+    conn: &mut DbConn,
+    platform_id: &str,
+    deployment_id: &str,
+) -> StoreResult<bool> {
+    let n = diesel::delete(deployments::table.find((platform_id, deployment_id))).execute(conn)?;
+    Ok(n > 0)
+}

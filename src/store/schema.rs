@@ -1,0 +1,143 @@
+//! The one diesel schema for both backends (portable types only; times are BIGINT microseconds).
+
+diesel::table! {
+    platforms (id) {
+        id -> Text,
+        issuer -> Text,
+        client_id -> Text,
+        name -> Text,
+        auth_url -> Text,
+        token_url -> Text,
+        jwks_url -> Text,
+        token_audience -> Nullable<Text>,
+        role_map -> Nullable<Text>,
+        source -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    deployments (platform_id, deployment_id) {
+        platform_id -> Text,
+        deployment_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tool_keys (kid) {
+        kid -> Text,
+        private_pem -> Text,
+        public_jwk -> Text,
+        created_at -> BigInt,
+        retired_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    oidc_states (state) {
+        state -> Text,
+        nonce -> Text,
+        platform_id -> Text,
+        deployment_id -> Nullable<Text>,
+        target_link_uri -> Text,
+        browser_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        platform_id -> Text,
+        sub -> Text,
+        name -> Text,
+        given_name -> Text,
+        family_name -> Text,
+        email -> Text,
+        person_sourcedid -> Text,
+        username -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    contexts (id) {
+        id -> Text,
+        platform_id -> Text,
+        lti_id -> Text,
+        label -> Text,
+        title -> Text,
+        nrps_url -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    resource_links (id) {
+        id -> Text,
+        context_id -> Text,
+        lti_id -> Text,
+        deployment_id -> Text,
+        title -> Text,
+        ags_lineitem -> Nullable<Text>,
+        ags_lineitems -> Nullable<Text>,
+        ags_scopes -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        platform_id -> Text,
+        user_id -> Text,
+        context_id -> Text,
+        resource_link_id -> Nullable<Text>,
+        deployment_id -> Text,
+        message_type -> Text,
+        tool_role -> Text,
+        roles -> Text,
+        group_ids -> Text,
+        csrf_token -> Text,
+        binding_hash -> Text,
+        binding_state -> Text,
+        launch -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    user_groups (context_id, user_id, group_id) {
+        context_id -> Text,
+        user_id -> Text,
+        group_id -> BigInt,
+        seen_at -> BigInt,
+    }
+}
+
+diesel::joinable!(deployments -> platforms (platform_id));
+diesel::joinable!(oidc_states -> platforms (platform_id));
+diesel::joinable!(users -> platforms (platform_id));
+diesel::joinable!(contexts -> platforms (platform_id));
+diesel::joinable!(resource_links -> contexts (context_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(user_groups -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    platforms,
+    deployments,
+    tool_keys,
+    oidc_states,
+    users,
+    contexts,
+    resource_links,
+    sessions,
+    user_groups,
+);

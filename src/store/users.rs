@@ -1,0 +1,122 @@
+//! Users as seen in launches (one per platform and `sub`) and the Moodle groups they belong to.
+
+use diesel::prelude::*;
+
+use super::schema::{user_groups, users};
+use super::{DbConn, StoreResult, new_id, now_micros};
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = users)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct User {
+    pub id: String,
+    pub platform_id: String,
+    pub sub: String,
+    pub name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+    /// The student number in French universities (`lis.person_sourcedid`).
+    pub person_sourcedid: String,
+    pub username: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The identity a launch (or a roster) gives for a user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserIdentity {
+    pub sub: String,
+    pub name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+    pub person_sourcedid: String,
+    pub username: String,
+}
+
+/// Records the user (insert or refresh the identity) and returns the row.
+pub fn upsert(conn: &mut DbConn, platform_id: &str, who: &UserIdentity) -> StoreResult<User> {
+    let now = now_micros();
+    let updated = diesel::update(
+        users::table
+            .filter(users::platform_id.eq(platform_id))
+            .filter(users::sub.eq(&who.sub)),
+    )
+    .set((
+        users::name.eq(&who.name),
+        users::given_name.eq(&who.given_name),
+        users::family_name.eq(&who.family_name),
+        users::email.eq(&who.email),
+        users::person_sourcedid.eq(&who.person_sourcedid),
+        users::username.eq(&who.username),
+        users::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(users::table)
+            .values((
+                users::id.eq(new_id()),
+                users::platform_id.eq(platform_id),
+                users::sub.eq(&who.sub),
+                users::name.eq(&who.name),
+                users::given_name.eq(&who.given_name),
+                users::family_name.eq(&who.family_name),
+                users::email.eq(&who.email),
+                users::person_sourcedid.eq(&who.person_sourcedid),
+                users::username.eq(&who.username),
+                users::created_at.eq(now),
+                users::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(users::table
+        .filter(users::platform_id.eq(platform_id))
+        .filter(users::sub.eq(&who.sub))
+        .select(User::as_select())
+        .first(conn)?)
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<User> {
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)?)
+}
+
+/// Replaces the Moodle group ids of a user in a course with those of the latest launch.
+pub fn set_groups(
+    conn: &mut DbConn,
+    context_id: &str,
+    user_id: &str,
+    group_ids: &[i64],
+) -> StoreResult<()> {
+    diesel::delete(
+        user_groups::table
+            .filter(user_groups::context_id.eq(context_id))
+            .filter(user_groups::user_id.eq(user_id)),
+    )
+    .execute(conn)?;
+    let now = now_micros();
+    for group in group_ids {
+        diesel::insert_into(user_groups::table)
+            .values((
+                user_groups::context_id.eq(context_id),
+                user_groups::user_id.eq(user_id),
+                user_groups::group_id.eq(*group),
+                user_groups::seen_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Group ids seen in launches of a course, with how many distinct users are in each.
+pub fn group_counts(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(user_groups::table
+        .filter(user_groups::context_id.eq(context_id))
+        .group_by(user_groups::group_id)
+        .select((user_groups::group_id, diesel::dsl::count_star()))
+        .order(user_groups::group_id.asc())
+        .load(conn)?)
+}

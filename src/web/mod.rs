@@ -1,0 +1,49 @@
+//! The HTTP surface: route table, security headers, and the handlers of each area.
+
+pub mod lti;
+pub mod pages;
+pub mod session;
+pub mod templates;
+
+use actix_web::middleware::DefaultHeaders;
+use actix_web::web;
+
+use crate::error::AppError;
+
+/// Largest form body accepted (an id_token may be up to 64 KiB; answers are smaller).
+pub const FORM_LIMIT: usize = 256 * 1024;
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(FORM_LIMIT)
+            .error_handler(|err, _req| AppError::BadRequest(err.to_string()).into()),
+    )
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|err, _req| AppError::BadRequest(err.to_string()).into()),
+    )
+    .app_data(web::PathConfig::default().error_handler(|_err, _req| AppError::NotFound.into()))
+    .route("/", web::get().to(pages::landing))
+    .route("/health", web::get().to(pages::health))
+    .route("/static/{file}", web::get().to(pages::asset))
+    .route("/.well-known/jwks.json", web::get().to(lti::jwks))
+    .route("/lti/login", web::get().to(lti::login_get))
+    .route("/lti/login", web::post().to(lti::login_post))
+    .route("/lti/launch", web::post().to(lti::launch))
+    .service(web::scope("/s/{token}").route("/", web::get().to(pages::home)));
+}
+
+/// Headers on every response. Sessions live in the URL, so no referrer ever leaves a page;
+/// the tool is meant to be framed by Moodle, and a page is useless without its secret URL.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; frame-ancestors *",
+        ))
+}

@@ -1,0 +1,102 @@
+//! Public pages: the landing page for administrators, health, static assets; the session home.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use minijinja::context;
+
+use crate::error::AppResult;
+use crate::state::AppState;
+
+use super::session::Session;
+use super::templates::{render, ser};
+
+/// `GET /`: what an administrator pastes into Moodle.
+pub async fn landing(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let s = &state.settings;
+    let base = s.base_url();
+    let domain = url::Url::parse(&base)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_string(),
+            })
+        })
+        .unwrap_or_default();
+    Ok(render(
+        "landing.html",
+        context! {
+            lang => crate::i18n::DEFAULT_LANG,
+            base_url => base,
+            domain => domain,
+            tool_url => s.url("/lti/launch"),
+            login_url => s.url("/lti/login"),
+            redirect_uri => s.url("/lti/launch"),
+            jwks_url => s.url("/.well-known/jwks.json"),
+            registration_url => s.url("/lti/register"),
+            custom_parameters => "groups=$Moodle.Person.userGroupIds",
+        },
+    )?)
+}
+
+/// `GET /health`: 200 when the database answers.
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let ok = state
+        .db
+        .run(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1")
+                .map_err(crate::store::StoreError::from)
+        })
+        .await
+        .is_ok();
+    let body = serde_json::json!({ "status": if ok { "ok" } else { "unavailable" }, "version": env!("CARGO_PKG_VERSION") });
+    if ok {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+const CSS: &str = include_str!("../../templates/static/cpre.css");
+const JS: &str = include_str!("../../templates/static/cpre.js");
+
+/// `GET /static/{file}`: the stylesheet and the (optional) enhancement script.
+pub async fn asset(path: web::Path<String>) -> HttpResponse {
+    let (body, kind) = match path.as_str() {
+        "cpre.css" => (CSS, "text/css; charset=utf-8"),
+        "cpre.js" => (JS, "text/javascript; charset=utf-8"),
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok()
+        .content_type(kind)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(body)
+}
+
+/// `GET /s/{token}/`: who the tool thinks the user is.
+pub async fn home(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
+    let user_id = session.row.user_id.clone();
+    let context_id = session.row.context_id.clone();
+    let (user, course) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                crate::store::users::get(conn, &user_id)?,
+                crate::store::contexts::get(conn, &context_id)?,
+            ))
+        })
+        .await?;
+    Ok(render(
+        "home.html",
+        context! {
+            lang => session.lang(),
+            base => session.base(),
+            user => ser(&user),
+            course => ser(&course),
+            tool_role => session.tool_role.as_str(),
+            group_ids => session.launch.group_ids,
+            message_type => session.launch.message_type.as_str(),
+        },
+    )?)
+}

@@ -1,0 +1,167 @@
+//! The tool session after a launch: carried by the URL (`/s/{token}/…`, works when the browser
+//! blocks third-party cookies, one per tab) and bound to the browser by a partitioned cookie
+//! whenever the browser keeps it. CSRF tokens for forms.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+
+use crate::error::AppError;
+use crate::lti::launch::{Launch, MessageType};
+use crate::lti::oidc::hash_secret;
+use crate::lti::roles::ToolRole;
+use crate::state::AppState;
+use crate::store::sessions::{self, SessionRow};
+
+/// Binding states of a session (see `SessionRow::binding_state`).
+pub const BINDING_PENDING: &str = "pending";
+pub const BINDING_COOKIE: &str = "cookie";
+pub const BINDING_TOKEN: &str = "token";
+
+/// A valid session, extracted from the `{token}` path segment.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The secret token of the URL.
+    pub token: String,
+    pub row: SessionRow,
+    pub launch: Launch,
+    pub tool_role: ToolRole,
+}
+
+impl Session {
+    /// The URL prefix of every page of this session.
+    pub fn base(&self) -> String {
+        format!("/s/{}", self.token)
+    }
+
+    pub fn is_deep_linking(&self) -> bool {
+        self.launch.message_type == MessageType::DeepLinking
+    }
+
+    /// Checks the CSRF token of a submitted form.
+    pub fn check_csrf(&self, submitted: Option<&str>) -> Result<(), AppError> {
+        let expected = self.row.csrf_token.as_bytes();
+        match submitted {
+            Some(s)
+                if aws_lc_rs::constant_time::verify_slices_are_equal(s.as_bytes(), expected)
+                    .is_ok() =>
+            {
+                Ok(())
+            }
+            _ => Err(AppError::Csrf),
+        }
+    }
+
+    /// The language of the pages (from the launch's locale when a catalogue exists).
+    pub fn lang(&self) -> &'static str {
+        crate::i18n::pick(
+            self.launch
+                .launch_presentation
+                .as_ref()
+                .and_then(|p| p.locale.as_deref()),
+        )
+    }
+}
+
+/// Name of the cookie that binds a session to the browser (one per session).
+pub fn binding_cookie_name(session_id: &str) -> String {
+    format!("cpre_b_{}", &session_id[..session_id.len().min(16)])
+}
+
+/// Name of the cookie that marks the browser which started a login (one per state).
+pub fn state_cookie_name(state: &str) -> String {
+    let hash = hash_secret(state);
+    format!("cpre_st_{}", &hash[..16])
+}
+
+/// A `Set-Cookie` header value for a cookie that survives inside a cross-site iframe where
+/// the browser allows it: `SameSite=None; Secure; Partitioned` (CHIPS) over HTTPS;
+/// `SameSite=Lax` over plain HTTP (local use). A zero `max_age_secs` removes the cookie.
+/// (actix-web's cookie type predates `Partitioned`, hence the `cookie` crate itself.)
+pub fn cross_site_cookie(
+    name: String,
+    value: String,
+    https: bool,
+    max_age_secs: i64,
+    path: &str,
+) -> (&'static str, String) {
+    let mut cookie = Cookie::build((name, value))
+        .path(path.to_string())
+        .http_only(true)
+        .max_age(CookieDuration::seconds(max_age_secs))
+        .build();
+    if https {
+        cookie.set_secure(true);
+        cookie.set_same_site(SameSite::None);
+        cookie.set_partitioned(true);
+    } else {
+        cookie.set_same_site(SameSite::Lax);
+    }
+    ("Set-Cookie", cookie.to_string())
+}
+
+impl FromRequest for Session {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Session, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { extract(&req).await })
+    }
+}
+
+async fn extract(req: &HttpRequest) -> Result<Session, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?
+        .clone();
+    let token = req
+        .match_info()
+        .get("token")
+        .unwrap_or_default()
+        .to_string();
+    if token.is_empty() || token.len() > 128 {
+        return Err(AppError::NoSession);
+    }
+    let id = hash_secret(&token);
+    let row = {
+        let id = id.clone();
+        state
+            .db
+            .run(move |conn| sessions::find_valid(conn, &id))
+            .await?
+    }
+    .ok_or(AppError::NoSession)?;
+
+    let cookie_matches = req
+        .cookie(&binding_cookie_name(&row.id))
+        .is_some_and(|c| hash_secret(c.value()) == row.binding_hash);
+    match row.binding_state.as_str() {
+        BINDING_COOKIE if !cookie_matches => return Err(AppError::SessionBinding),
+        BINDING_PENDING => {
+            let settled = if cookie_matches {
+                BINDING_COOKIE
+            } else {
+                BINDING_TOKEN
+            };
+            let id = row.id.clone();
+            state
+                .db
+                .run(move |conn| sessions::settle_binding(conn, &id, settled))
+                .await?;
+            tracing::info!(session_binding = settled, "session bound on first request");
+        }
+        _ => {}
+    }
+    let launch: Launch = serde_json::from_str(&row.launch)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored launch unreadable: {e}")))?;
+    let tool_role = ToolRole::parse(&row.tool_role).unwrap_or(ToolRole::None);
+    Ok(Session {
+        token,
+        row,
+        launch,
+        tool_role,
+    })
+}
