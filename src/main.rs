@@ -2,6 +2,10 @@
 
 use clap::Parser;
 
+/// mimalloc: markedly less time in the allocator than glibc's under a multi-threaded server.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[actix_web::main]
 async fn main() {
     let cli = cpre::cli::Cli::parse();

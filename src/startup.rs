@@ -21,10 +21,16 @@ impl Application {
     /// Opens the database (migrating it), makes sure a tool key exists, loads the platform
     /// files, and binds the listener (port 0 picks a free port).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let db = prepare_database(&settings).await?;
-        let state = web::Data::new(AppState::new(settings.clone(), db)?);
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        Self::build_on(settings, listener).await
+    }
+
+    /// Like [`Application::build`] on a listener the caller bound (tests bind port 0 first so
+    /// that the base URL can name the port).
+    pub async fn build_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
+        let db = prepare_database(&settings).await?;
+        let state = web::Data::new(AppState::new(settings.clone(), db)?);
         let port = listener.local_addr()?.port();
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
@@ -78,12 +84,24 @@ pub async fn prepare_database(settings: &Settings) -> anyhow::Result<DbPool> {
     .await?
 }
 
-/// Deletes expired login states and sessions every few minutes.
+/// Checkpoints the SQLite log every 10 s; deletes expired login states and sessions every
+/// five minutes.
 fn spawn_janitor(state: web::Data<AppState>) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        let mut round: u64 = 0;
         loop {
             tick.tick().await;
+            round += 1;
+            let db = state.db.clone();
+            match tokio::task::spawn_blocking(move || db.checkpoint()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "checkpoint failed"),
+                Err(e) => tracing::warn!(error = %e, "checkpoint task failed"),
+            }
+            if round % 30 != 1 {
+                continue;
+            }
             let result = state
                 .db
                 .run(|conn| {

@@ -1,1 +1,7 @@
-//! Integration tests.
+//! The integration suite: one binary, the real server on loopback, real databases.
+
+mod support;
+
+mod cli;
+mod lti;
+mod storage;

@@ -288,10 +288,11 @@ fn check_claims(
             _ => return Err(LaunchError::MissingClaim("deep_linking_settings")),
         },
     }
-    if let Some(target) = claims.target_link_uri.as_deref() {
-        if !expected.target_link_uri.is_empty() && target != expected.target_link_uri {
-            return Err(LaunchError::TargetLinkUri);
-        }
+    if let Some(target) = claims.target_link_uri.as_deref()
+        && !expected.target_link_uri.is_empty()
+        && target != expected.target_link_uri
+    {
+        return Err(LaunchError::TargetLinkUri);
     }
     let custom = claims.custom.unwrap_or_default();
     let group_ids = match custom.get("groups") {

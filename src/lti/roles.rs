@@ -93,12 +93,11 @@ pub fn tool_role(roles: &[String], overrides: &BTreeMap<String, ToolRole>) -> To
 
 /// `…/membership/Instructor#TeachingAssistant` → `…/membership#Instructor`.
 fn principal_role(uri: &str) -> String {
-    if let Some(rest) = uri.strip_prefix(LIS) {
-        if let Some((path, _sub)) = rest.split_once('#') {
-            if let Some((kind, principal)) = path.split_once('/') {
-                return format!("{LIS}{kind}#{principal}");
-            }
-        }
+    if let Some(rest) = uri.strip_prefix(LIS)
+        && let Some((path, _sub)) = rest.split_once('#')
+        && let Some((kind, principal)) = path.split_once('/')
+    {
+        return format!("{LIS}{kind}#{principal}");
     }
     uri.to_string()
 }

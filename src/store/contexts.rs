@@ -62,7 +62,10 @@ pub fn upsert(conn: &mut DbConn, platform_id: &str, seen: &ContextSeen) -> Store
     let id = match existing {
         Some(c) => {
             // Keep a known NRPS URL when a launch does not carry one.
-            let nrps = seen.nrps_url.clone().or(c.nrps_url);
+            let nrps = seen.nrps_url.clone().or(c.nrps_url.clone());
+            if c.label == seen.label && c.title == seen.title && c.nrps_url == nrps {
+                return Ok(c);
+            }
             diesel::update(contexts::table.find(&c.id))
                 .set((
                     contexts::label.eq(&seen.label),
@@ -97,7 +100,7 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Context> {
     Ok(contexts::table
         .find(id)
         .select(Context::as_select())
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 pub fn find_by_lti_id(
@@ -109,7 +112,7 @@ pub fn find_by_lti_id(
         .filter(contexts::platform_id.eq(platform_id))
         .filter(contexts::lti_id.eq(lti_id))
         .select(Context::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -124,10 +127,18 @@ pub fn upsert_resource_link(
         .filter(resource_links::context_id.eq(context_id))
         .filter(resource_links::lti_id.eq(&seen.lti_id))
         .select(ResourceLink::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let id = match existing {
         Some(link) => {
+            if link.deployment_id == seen.deployment_id
+                && link.title == seen.title
+                && link.ags_lineitem == seen.ags_lineitem
+                && link.ags_lineitems == seen.ags_lineitems
+                && link.ags_scopes == scopes
+            {
+                return Ok(link);
+            }
             diesel::update(resource_links::table.find(&link.id))
                 .set((
                     resource_links::deployment_id.eq(&seen.deployment_id),
@@ -166,5 +177,5 @@ pub fn get_resource_link(conn: &mut DbConn, id: &str) -> StoreResult<ResourceLin
     Ok(resource_links::table
         .find(id)
         .select(ResourceLink::as_select())
-        .first(conn)?)
+        .get_result(conn)?)
 }

@@ -39,8 +39,9 @@ pub fn find_active(conn: &mut DbConn) -> StoreResult<Option<ToolKeyRow>> {
         .filter(tool_keys::retired_at.is_null())
         .order((tool_keys::created_at.desc(), tool_keys::kid.desc()))
         .select(ToolKeyRow::as_select())
-        .first(conn)
-        .optional()?)
+        .load(conn)?
+        .into_iter()
+        .next())
 }
 
 /// Keys to publish: the active ones and those retired less than `grace_micros` ago, newest first.

@@ -4,7 +4,13 @@
 //! `MultiConnection` over both backends. The backend is picked from the URL scheme by
 //! [`ConnManager`] (not by `MultiConnection::establish`, which hides the real error).
 //! Handlers never call diesel directly: they go through [`DbPool::run`] or
-//! [`DbPool::write`], which take a pooled connection on the blocking thread pool.
+//! [`DbPool::write`], which take a pooled connection on the blocking thread pool; a request
+//! does its database work in as few of those calls as it can (each is a thread hand-off).
+//!
+//! Rule: no `.first()` with diesel. Diesel binds LIMIT as a parameter, and SQLite
+//! re-prepares a statement whose LIMIT is bound at *every* execution (it plans with the
+//! value). Unique lookups use `get_result`; short lists are loaded; paged staff lists may use
+//! `.limit()` knowingly. A test enforces the rule for `.first()`.
 
 pub mod contexts;
 pub mod keys;
@@ -106,7 +112,8 @@ impl ConnManager {
 
 /// Statements run on every new SQLite connection.
 const SQLITE_INIT: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-     PRAGMA synchronous = NORMAL; PRAGMA journal_mode = WAL;";
+     PRAGMA synchronous = NORMAL; PRAGMA journal_mode = WAL; \
+     PRAGMA cache_size = -16000; PRAGMA wal_autocheckpoint = 20000;";
 
 impl ManageConnection for ConnManager {
     type Connection = DbConn;
@@ -172,6 +179,7 @@ impl DbPool {
         let backend = manager.backend;
         let pool = Pool::builder()
             .max_size(max_size)
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(15))
             .build(manager)?;
         Ok(Self { pool, backend })
@@ -197,6 +205,16 @@ impl DbPool {
         }
         .map_err(|e| StoreError::Migration(e.to_string()))?;
         Ok(applied.iter().map(|v| v.to_string()).collect())
+    }
+
+    /// Copies the SQLite write-ahead log back into the database without blocking anyone
+    /// (the janitor does it every few seconds, so that requests rarely pay for a checkpoint).
+    pub fn checkpoint(&self) -> StoreResult<()> {
+        if self.backend == Backend::Sqlite {
+            self.get()?
+                .batch_execute("PRAGMA wal_checkpoint(PASSIVE)")?;
+        }
+        Ok(())
     }
 
     /// A pooled connection, for synchronous callers (CLI, tests, blocking sections).
@@ -277,4 +295,35 @@ pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
         err,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    /// Diesel binds LIMIT as a parameter, which makes SQLite re-prepare at every execution:
+    /// `.first()` is banned from the tool's queries (see the module docs).
+    #[test]
+    fn queries_do_not_use_first() {
+        fn walk(dir: &std::path::Path, offenders: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, offenders);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    if text.contains(concat!(".fir", "st(conn")) {
+                        offenders.push(path.display().to_string());
+                    }
+                }
+            }
+        }
+        let mut offenders = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut offenders,
+        );
+        assert!(
+            offenders.is_empty(),
+            "use get_result or load instead of first in {offenders:?}"
+        );
+    }
 }

@@ -27,22 +27,19 @@ pub fn insert(conn: &mut DbConn, row: &OidcState) -> StoreResult<()> {
     Ok(())
 }
 
-/// Consumes a state: deletes it and returns it only if this call deleted it and it has not
-/// expired. A second call with the same state returns `None`.
-pub fn take(conn: &mut DbConn, state: &str) -> StoreResult<Option<OidcState>> {
-    super::write_tx(conn, |conn| {
-        let row = oidc_states::table
-            .find(state)
-            .select(OidcState::as_select())
-            .first(conn)
-            .optional()?;
-        let Some(row) = row else { return Ok(None) };
-        let deleted = diesel::delete(oidc_states::table.find(state)).execute(conn)?;
-        if deleted != 1 || row.expires_at < now_micros() {
-            return Ok(None);
-        }
-        Ok(Some(row))
-    })
+/// The state, if it exists and has not expired (it stays stored until consumed).
+pub fn find_valid(conn: &mut DbConn, state: &str) -> StoreResult<Option<OidcState>> {
+    Ok(oidc_states::table
+        .find(state)
+        .filter(oidc_states::expires_at.ge(now_micros()))
+        .select(OidcState::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Consumes a state: true only for the one call that deleted it (a replay gets false).
+pub fn consume(conn: &mut DbConn, state: &str) -> StoreResult<bool> {
+    Ok(diesel::delete(oidc_states::table.find(state)).execute(conn)? == 1)
 }
 
 /// Deletes expired states; returns how many.

@@ -156,14 +156,14 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Platform> {
     Ok(platforms::table
         .find(id)
         .select(Platform::as_select())
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<Platform>> {
     Ok(platforms::table
         .find(id)
         .select(Platform::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -176,7 +176,7 @@ pub fn find_by_issuer_and_client_id(
         .filter(platforms::issuer.eq(issuer))
         .filter(platforms::client_id.eq(client_id))
         .select(Platform::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

@@ -2,7 +2,9 @@
 
 use diesel::prelude::*;
 
-use super::schema::sessions;
+use super::contexts::Context;
+use super::schema::{contexts, sessions, users};
+use super::users::User;
 use super::{DbConn, StoreResult, now_micros};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -25,8 +27,8 @@ pub struct SessionRow {
     pub csrf_token: String,
     /// SHA-256 (hex) of the browser-binding cookie's secret.
     pub binding_hash: String,
-    /// `pending` until the first request after the launch, then `cookie` (the browser kept
-    /// the binding cookie: it is required from then on) or `token` (no cookie: token only).
+    /// `cookie` (the browser kept our cookies at the launch: the binding cookie is required)
+    /// or `token` (third-party cookies blocked: the URL token alone).
     pub binding_state: String,
     /// JSON object with the rest of the launch the pages need (custom claims, deep linking…).
     pub launch: String,
@@ -47,7 +49,7 @@ pub fn find_valid(conn: &mut DbConn, id: &str) -> StoreResult<Option<SessionRow>
         .find(id)
         .filter(sessions::expires_at.gt(now_micros()))
         .select(SessionRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 
@@ -58,14 +60,21 @@ pub fn purge_expired(conn: &mut DbConn) -> StoreResult<usize> {
     )
 }
 
-/// Records how the session is bound, once, on its first request after the launch.
-pub fn settle_binding(conn: &mut DbConn, id: &str, state: &str) -> StoreResult<bool> {
-    let n = diesel::update(
-        sessions::table
-            .find(id)
-            .filter(sessions::binding_state.eq("pending")),
-    )
-    .set(sessions::binding_state.eq(state))
-    .execute(conn)?;
-    Ok(n == 1)
+/// The valid session with its user and course, in one query.
+pub fn find_valid_with_people(
+    conn: &mut DbConn,
+    id: &str,
+) -> StoreResult<Option<(SessionRow, User, Context)>> {
+    Ok(sessions::table
+        .inner_join(users::table)
+        .inner_join(contexts::table.on(contexts::id.eq(sessions::context_id)))
+        .filter(sessions::id.eq(id))
+        .filter(sessions::expires_at.gt(now_micros()))
+        .select((
+            SessionRow::as_select(),
+            User::as_select(),
+            Context::as_select(),
+        ))
+        .get_result(conn)
+        .optional()?)
 }

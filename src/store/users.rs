@@ -35,62 +35,94 @@ pub struct UserIdentity {
     pub username: String,
 }
 
-/// Records the user (insert or refresh the identity) and returns the row.
+/// Records the user (insert, or refresh the identity when it changed) and returns the row.
+/// A returning user with the same identity costs one read and no write.
 pub fn upsert(conn: &mut DbConn, platform_id: &str, who: &UserIdentity) -> StoreResult<User> {
     let now = now_micros();
-    let updated = diesel::update(
-        users::table
-            .filter(users::platform_id.eq(platform_id))
-            .filter(users::sub.eq(&who.sub)),
-    )
-    .set((
-        users::name.eq(&who.name),
-        users::given_name.eq(&who.given_name),
-        users::family_name.eq(&who.family_name),
-        users::email.eq(&who.email),
-        users::person_sourcedid.eq(&who.person_sourcedid),
-        users::username.eq(&who.username),
-        users::updated_at.eq(now),
-    ))
-    .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(users::table)
-            .values((
-                users::id.eq(new_id()),
-                users::platform_id.eq(platform_id),
-                users::sub.eq(&who.sub),
+    let existing = users::table
+        .filter(users::platform_id.eq(platform_id))
+        .filter(users::sub.eq(&who.sub))
+        .select(User::as_select())
+        .get_result(conn)
+        .optional()?;
+    if let Some(user) = existing {
+        if user.identity() == *who {
+            return Ok(user);
+        }
+        diesel::update(users::table.find(&user.id))
+            .set((
                 users::name.eq(&who.name),
                 users::given_name.eq(&who.given_name),
                 users::family_name.eq(&who.family_name),
                 users::email.eq(&who.email),
                 users::person_sourcedid.eq(&who.person_sourcedid),
                 users::username.eq(&who.username),
-                users::created_at.eq(now),
                 users::updated_at.eq(now),
             ))
             .execute(conn)?;
+        return get(conn, &user.id);
     }
-    Ok(users::table
-        .filter(users::platform_id.eq(platform_id))
-        .filter(users::sub.eq(&who.sub))
-        .select(User::as_select())
-        .first(conn)?)
+    let id = new_id();
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&id),
+            users::platform_id.eq(platform_id),
+            users::sub.eq(&who.sub),
+            users::name.eq(&who.name),
+            users::given_name.eq(&who.given_name),
+            users::family_name.eq(&who.family_name),
+            users::email.eq(&who.email),
+            users::person_sourcedid.eq(&who.person_sourcedid),
+            users::username.eq(&who.username),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    get(conn, &id)
+}
+
+impl User {
+    /// The identity part of the row.
+    pub fn identity(&self) -> UserIdentity {
+        UserIdentity {
+            sub: self.sub.clone(),
+            name: self.name.clone(),
+            given_name: self.given_name.clone(),
+            family_name: self.family_name.clone(),
+            email: self.email.clone(),
+            person_sourcedid: self.person_sourcedid.clone(),
+            username: self.username.clone(),
+        }
+    }
 }
 
 pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<User> {
     Ok(users::table
         .find(id)
         .select(User::as_select())
-        .first(conn)?)
+        .get_result(conn)?)
 }
 
-/// Replaces the Moodle group ids of a user in a course with those of the latest launch.
+/// Replaces the Moodle group ids of a user in a course with those of the latest launch
+/// (no write when they did not change).
 pub fn set_groups(
     conn: &mut DbConn,
     context_id: &str,
     user_id: &str,
     group_ids: &[i64],
 ) -> StoreResult<()> {
+    let mut known: Vec<i64> = user_groups::table
+        .filter(user_groups::context_id.eq(context_id))
+        .filter(user_groups::user_id.eq(user_id))
+        .select(user_groups::group_id)
+        .load(conn)?;
+    known.sort_unstable();
+    let mut wanted = group_ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    if known == wanted {
+        return Ok(());
+    }
     diesel::delete(
         user_groups::table
             .filter(user_groups::context_id.eq(context_id))
@@ -98,7 +130,7 @@ pub fn set_groups(
     )
     .execute(conn)?;
     let now = now_micros();
-    for group in group_ids {
+    for group in &wanted {
         diesel::insert_into(user_groups::table)
             .values((
                 user_groups::context_id.eq(context_id),

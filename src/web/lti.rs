@@ -12,7 +12,9 @@ use crate::store::oidc_states::{self, OidcState};
 use crate::store::sessions::{self, SessionRow};
 use crate::store::{self, now_micros, platforms};
 
-use super::session::{BINDING_PENDING, binding_cookie_name, cross_site_cookie, state_cookie_name};
+use super::session::{
+    BINDING_COOKIE, BINDING_TOKEN, binding_cookie_name, cross_site_cookie, state_cookie_name,
+};
 
 /// `GET /lti/login`: initiation in the query string.
 pub async fn login_get(
@@ -32,6 +34,22 @@ pub async fn login_post(
 
 async fn login(state: web::Data<AppState>, init: LoginInitiation) -> AppResult<HttpResponse> {
     init.check()?;
+    let state_value = random_token();
+    let nonce = random_token();
+    let browser_secret = random_token();
+    let now = now_micros();
+    let ttl = i64::try_from(state.settings.state_ttl_seconds).unwrap_or(600);
+    let mut row = OidcState {
+        state: state_value.clone(),
+        nonce: nonce.clone(),
+        platform_id: String::new(),
+        deployment_id: init.lti_deployment_id.clone(),
+        target_link_uri: init.target_link_uri.clone(),
+        browser_hash: hash_secret(&browser_secret),
+        created_at: now,
+        expires_at: now + ttl * 1_000_000,
+    };
+    // One database round trip: find the registration, check the deployment, store the state.
     let lookup = init.clone();
     let platform = state
         .db
@@ -47,45 +65,24 @@ async fn login(state: web::Data<AppState>, init: LoginInitiation) -> AppResult<H
                 }
             };
             let Some(platform) = platform else {
-                return Ok(Err(()));
+                return Ok(Err(AppError::UnknownPlatform {
+                    issuer: lookup.iss.clone(),
+                    client_id: lookup.client_id.clone().unwrap_or_default(),
+                }));
             };
-            if let Some(deployment) = &lookup.lti_deployment_id {
-                if !platforms::has_deployment(conn, &platform.id, deployment)? {
-                    return Ok(Ok((platform, false)));
-                }
+            if let Some(deployment) = &lookup.lti_deployment_id
+                && !platforms::has_deployment(conn, &platform.id, deployment)?
+            {
+                return Ok(Err(AppError::UnknownDeployment {
+                    issuer: lookup.iss.clone(),
+                    deployment_id: deployment.clone(),
+                }));
             }
-            Ok(Ok((platform, true)))
+            row.platform_id = platform.id.clone();
+            oidc_states::insert(conn, &row)?;
+            Ok(Ok(platform))
         })
-        .await?;
-    let (platform, deployment_known) = platform.map_err(|()| AppError::UnknownPlatform {
-        issuer: init.iss.clone(),
-        client_id: init.client_id.clone().unwrap_or_default(),
-    })?;
-    if !deployment_known {
-        return Err(AppError::UnknownDeployment {
-            issuer: init.iss.clone(),
-            deployment_id: init.lti_deployment_id.clone().unwrap_or_default(),
-        });
-    }
-    let state_value = random_token();
-    let nonce = random_token();
-    let browser_secret = random_token();
-    let now = now_micros();
-    let ttl = i64::try_from(state.settings.state_ttl_seconds).unwrap_or(600);
-    let row = OidcState {
-        state: state_value.clone(),
-        nonce: nonce.clone(),
-        platform_id: platform.id.clone(),
-        deployment_id: init.lti_deployment_id.clone(),
-        target_link_uri: init.target_link_uri.clone(),
-        browser_hash: hash_secret(&browser_secret),
-        created_at: now,
-        expires_at: now + ttl * 1_000_000,
-    };
-    state
-        .db
-        .run(move |conn| oidc_states::insert(conn, &row))
-        .await?;
+        .await??;
     let redirect_uri = state.settings.url("/lti/launch");
     let location = oidc::auth_request_url(
         &platform.auth_url,
@@ -118,6 +115,10 @@ pub struct LaunchForm {
 }
 
 /// `POST /lti/launch`: verifies the id_token and opens a tool session.
+///
+/// The state is read, the token verified, then one write transaction consumes the state
+/// (exactly one row deleted, so a replay loses), records the launch and opens the session.
+/// A launch refused after the state was found burns the state too.
 pub async fn launch(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -132,63 +133,99 @@ pub async fn launch(
         .id_token
         .filter(|s| !s.is_empty())
         .ok_or(LaunchError::MissingField("id_token"))?;
-    if id_token.len() > launch::MAX_ID_TOKEN_BYTES {
-        return Err(LaunchError::TooLarge.into());
-    }
     if state_value.len() > 256 {
         return Err(LaunchError::State.into());
     }
-    let taken = {
+    let (login, platform) = {
         let s = state_value.clone();
         state
             .db
-            .run(move |conn| oidc_states::take(conn, &s))
+            .run(move |conn| match oidc_states::find_valid(conn, &s)? {
+                Some(login) => {
+                    let platform = platforms::get(conn, &login.platform_id)?;
+                    Ok(Some((login, platform)))
+                }
+                None => Ok(None),
+            })
             .await?
     }
     .ok_or(LaunchError::State)?;
-    let platform = {
-        let id = taken.platform_id.clone();
-        state.db.run(move |conn| platforms::get(conn, &id)).await?
-    };
+    match verify(&state, &req, &id_token, &state_value, &login, &platform).await {
+        Ok((verified, cookies_kept)) => {
+            open_session(&state, state_value, &platform, verified, cookies_kept).await
+        }
+        Err(e) => {
+            let s = state_value.clone();
+            if let Err(burn) = state
+                .db
+                .run(move |conn| oidc_states::consume(conn, &s))
+                .await
+            {
+                tracing::warn!(error = %burn, "could not burn the state of a refused launch");
+            }
+            Err(e)
+        }
+    }
+}
 
-    // Bind the launch to the browser that started the login: the state cookie when the browser
-    // kept it, else the Origin of the form_post when the browser sent one.
-    let state_cookie = state_cookie_name(&state_value);
-    let binding = match req.cookie(&state_cookie) {
-        Some(c) if hash_secret(c.value()) == taken.browser_hash => "state-cookie",
+/// Binds the launch to the browser that started the login, then verifies the id_token.
+/// Returns the launch and whether the browser keeps the tool's cookies.
+async fn verify(
+    state: &AppState,
+    req: &HttpRequest,
+    id_token: &str,
+    state_value: &str,
+    login: &OidcState,
+    platform: &platforms::Platform,
+) -> AppResult<(launch::Launch, bool)> {
+    // The state cookie when the browser kept it; else the Origin of the form_post when the
+    // browser sent one; else the state alone (single use, short-lived, nonce-bound).
+    let binding = match req.cookie(&state_cookie_name(state_value)) {
+        Some(c) if hash_secret(c.value()) == login.browser_hash => "state-cookie",
         Some(_) => return Err(LaunchError::StateCookie.into()),
         None => match req
             .headers()
             .get(header::ORIGIN)
             .and_then(|o| o.to_str().ok())
         {
-            Some(origin) if origin_matches(origin, &platform) => "origin",
+            Some(origin) if origin_matches(origin, platform) => "origin",
             Some(origin) => {
                 return Err(LaunchError::Origin(origin.chars().take(200).collect()).into());
             }
             None => "state-only",
         },
     };
-
-    let overrides = AppState::role_overrides(&platform);
+    let overrides = AppState::role_overrides(platform);
     let expected = Expected {
         issuer: &platform.issuer,
         client_id: &platform.client_id,
         jwks_url: &platform.jwks_url,
-        nonce: &taken.nonce,
-        target_link_uri: &taken.target_link_uri,
+        nonce: &login.nonce,
+        target_link_uri: &login.target_link_uri,
         leeway_secs: state.settings.clock_leeway_seconds,
         role_overrides: &overrides,
     };
-    let verified = launch::verify(&id_token, &expected, &state.jwks).await?;
-    if taken
+    let verified = launch::verify(id_token, &expected, &state.jwks).await?;
+    if login
         .deployment_id
         .as_deref()
         .is_some_and(|d| d != verified.deployment_id)
     {
         return Err(LaunchError::Deployment(verified.deployment_id.clone()).into());
     }
+    tracing::debug!(launch_binding = binding, "launch bound to the browser");
+    Ok((verified, binding == "state-cookie"))
+}
 
+/// Consumes the state, records the launch and opens the session, in one transaction; then
+/// sends the browser to the session's first page.
+async fn open_session(
+    state: &AppState,
+    state_value: String,
+    platform: &platforms::Platform,
+    verified: launch::Launch,
+    cookies_kept: bool,
+) -> AppResult<HttpResponse> {
     let token = random_token();
     let binding_secret = random_token();
     let session_id = hash_secret(&token);
@@ -197,7 +234,13 @@ pub async fn launch(
         i64::try_from(state.settings.session_ttl_minutes.saturating_mul(60)).unwrap_or(28_800);
     let launch_json = serde_json::to_string(&verified)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("launch not serialisable: {e}")))?;
-    let row = SessionRow {
+    // A browser that returned the state cookie keeps the binding cookie too: require it.
+    let binding_state = if cookies_kept {
+        BINDING_COOKIE
+    } else {
+        BINDING_TOKEN
+    };
+    let mut row = SessionRow {
         id: session_id.clone(),
         platform_id: platform.id.clone(),
         user_id: String::new(),
@@ -210,50 +253,59 @@ pub async fn launch(
         group_ids: serde_json::to_string(&verified.group_ids).unwrap_or_else(|_| "[]".into()),
         csrf_token: random_token(),
         binding_hash: hash_secret(&binding_secret),
-        binding_state: BINDING_PENDING.into(),
+        binding_state: binding_state.into(),
         launch: launch_json,
         created_at: now,
         expires_at: now + ttl_secs * 1_000_000,
     };
     let platform_id = platform.id.clone();
+    let state_for_tx = state_value.clone();
     let recorded = state
         .db
         .write(move |conn| {
+            if !oidc_states::consume(conn, &state_for_tx)? {
+                return Ok(Err(LaunchError::State));
+            }
             if !platforms::has_deployment(conn, &platform_id, &verified.deployment_id)? {
-                return Ok(Err(verified.deployment_id.clone()));
+                return Ok(Err(LaunchError::Deployment(verified.deployment_id.clone())));
             }
             let recorded = store::launches::record(conn, &platform_id, &verified)?;
-            let mut row = row;
             row.user_id = recorded.user.id.clone();
             row.context_id = recorded.context.id.clone();
             row.resource_link_id = recorded.resource_link.as_ref().map(|r| r.id.clone());
             sessions::insert(conn, &row)?;
             Ok(Ok(recorded))
         })
-        .await?
-        .map_err(LaunchError::Deployment)?;
+        .await??;
     tracing::info!(
         platform = %platform.id,
         user = %recorded.user.id,
         context = %recorded.context.id,
-        binding,
+        session_binding = binding_state,
         "launch accepted"
     );
-
     let https = state.settings.is_https();
-    let expired_state = cross_site_cookie(state_cookie, String::new(), https, 0, "/lti/launch");
-    Ok(HttpResponse::SeeOther()
+    let mut response = HttpResponse::SeeOther();
+    response
         .insert_header((header::LOCATION, format!("/s/{token}/")))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .append_header(cross_site_cookie(
+            state_cookie_name(&state_value),
+            String::new(),
+            https,
+            0,
+            "/lti/launch",
+        ));
+    if cookies_kept {
+        response.append_header(cross_site_cookie(
             binding_cookie_name(&session_id),
             binding_secret,
             https,
             ttl_secs,
             "/s/",
-        ))
-        .append_header(expired_state)
-        .finish())
+        ));
+    }
+    Ok(response.finish())
 }
 
 /// True when `origin` is the origin of the platform's issuer or auth URL.

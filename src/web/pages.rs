@@ -75,25 +75,14 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
 }
 
 /// `GET /s/{token}/`: who the tool thinks the user is.
-pub async fn home(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
-    let user_id = session.row.user_id.clone();
-    let context_id = session.row.context_id.clone();
-    let (user, course) = state
-        .db
-        .run(move |conn| {
-            Ok((
-                crate::store::users::get(conn, &user_id)?,
-                crate::store::contexts::get(conn, &context_id)?,
-            ))
-        })
-        .await?;
+pub async fn home(session: Session) -> AppResult<HttpResponse> {
     Ok(render(
         "home.html",
         context! {
             lang => session.lang(),
             base => session.base(),
-            user => ser(&user),
-            course => ser(&course),
+            user => ser(&session.user),
+            course => ser(&session.context),
             tool_role => session.tool_role.as_str(),
             group_ids => session.launch.group_ids,
             message_type => session.launch.message_type.as_str(),

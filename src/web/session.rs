@@ -13,11 +13,14 @@ use crate::lti::launch::{Launch, MessageType};
 use crate::lti::oidc::hash_secret;
 use crate::lti::roles::ToolRole;
 use crate::state::AppState;
+use crate::store::contexts::Context;
 use crate::store::sessions::{self, SessionRow};
+use crate::store::users::User;
 
-/// Binding states of a session (see `SessionRow::binding_state`).
-pub const BINDING_PENDING: &str = "pending";
+/// Binding of a session (see `SessionRow::binding_state`): the browser returned the state
+/// cookie at the launch, so it keeps the binding cookie and must present it.
 pub const BINDING_COOKIE: &str = "cookie";
+/// The browser keeps no cookie of ours (third-party cookies blocked): the URL token alone.
 pub const BINDING_TOKEN: &str = "token";
 
 /// A valid session, extracted from the `{token}` path segment.
@@ -28,6 +31,9 @@ pub struct Session {
     pub row: SessionRow,
     pub launch: Launch,
     pub tool_role: ToolRole,
+    pub user: User,
+    /// The course.
+    pub context: Context,
 }
 
 impl Session {
@@ -126,35 +132,24 @@ async fn extract(req: &HttpRequest) -> Result<Session, AppError> {
         return Err(AppError::NoSession);
     }
     let id = hash_secret(&token);
-    let row = {
-        let id = id.clone();
-        state
-            .db
-            .run(move |conn| sessions::find_valid(conn, &id))
-            .await?
-    }
-    .ok_or(AppError::NoSession)?;
-
-    let cookie_matches = req
-        .cookie(&binding_cookie_name(&row.id))
-        .is_some_and(|c| hash_secret(c.value()) == row.binding_hash);
-    match row.binding_state.as_str() {
-        BINDING_COOKIE if !cookie_matches => return Err(AppError::SessionBinding),
-        BINDING_PENDING => {
-            let settled = if cookie_matches {
-                BINDING_COOKIE
-            } else {
-                BINDING_TOKEN
+    // The binding cookie's secret, hashed, if the browser sent it (its name derives from the id).
+    let cookie_hash = req
+        .cookie(&binding_cookie_name(&id))
+        .map(|c| hash_secret(c.value()));
+    // One database round trip: the session, its user and its course.
+    let (row, user, context) = state
+        .db
+        .run(move |conn| {
+            let Some((row, user, context)) = sessions::find_valid_with_people(conn, &id)? else {
+                return Ok(Err(AppError::NoSession));
             };
-            let id = row.id.clone();
-            state
-                .db
-                .run(move |conn| sessions::settle_binding(conn, &id, settled))
-                .await?;
-            tracing::info!(session_binding = settled, "session bound on first request");
-        }
-        _ => {}
-    }
+            let cookie_matches = cookie_hash.as_deref() == Some(row.binding_hash.as_str());
+            if row.binding_state == BINDING_COOKIE && !cookie_matches {
+                return Ok(Err(AppError::SessionBinding));
+            }
+            Ok(Ok((row, user, context)))
+        })
+        .await??;
     let launch: Launch = serde_json::from_str(&row.launch)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("stored launch unreadable: {e}")))?;
     let tool_role = ToolRole::parse(&row.tool_role).unwrap_or(ToolRole::None);
@@ -163,5 +158,7 @@ async fn extract(req: &HttpRequest) -> Result<Session, AppError> {
         row,
         launch,
         tool_role,
+        user,
+        context,
     })
 }

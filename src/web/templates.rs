@@ -78,6 +78,15 @@ pub fn template_names() -> Vec<String> {
         .collect()
 }
 
+/// The embedded template sources (for the catalogue check).
+#[cfg(test)]
+pub fn sources() -> Vec<(String, String)> {
+    env()
+        .templates()
+        .map(|(name, t)| (name.to_string(), t.source().to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,13 +120,4 @@ mod tests {
             assert!(env().get_template(&name).is_ok(), "{name}");
         }
     }
-}
-
-/// The embedded template sources (for the catalogue check).
-#[cfg(test)]
-pub fn sources() -> Vec<(String, String)> {
-    env()
-        .templates()
-        .map(|(name, t)| (name.to_string(), t.source().to_string()))
-        .collect()
 }

@@ -1,0 +1,252 @@
+//! Launch benchmark: drives complete launches (login initiation, auth at the test platform,
+//! id_token form_post, first page) against a running `cpre serve` on SQLite, and reports
+//! launches per second and the server's CPU time per launch (from /proc, whole run).
+//!
+//! `make bench` (or `cargo bench --bench launch`). Knobs: BENCH_LAUNCHES (default 3000),
+//! BENCH_CONCURRENCY (default 8).
+
+#[path = "../support/platform.rs"]
+#[allow(dead_code)]
+mod platform;
+
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use platform::{LaunchSpec, TestPlatform};
+
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("server /proc stat");
+    // Fields after the command name (which is in parentheses): utime is 14th, stime 15th.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+#[tokio::main]
+async fn main() {
+    let launches = env_or("BENCH_LAUNCHES", 3000);
+    let concurrency = env_or("BENCH_CONCURRENCY", 8);
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", dir.path().join("bench.sqlite").display());
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let exe = env!("CARGO_BIN_EXE_cpre");
+
+    let platform = TestPlatform::start("bench-client").await;
+    *platform.state.tool_launch_url.lock().unwrap() = format!("{base}/lti/launch");
+    let add = Command::new(exe)
+        .args(platform.platform_add_args())
+        .env("CPRE_DATABASE_URL", &db_url)
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+
+    let mut server = Command::new(exe)
+        .arg("serve")
+        .env("CPRE_DATABASE_URL", &db_url)
+        .env("CPRE_BIND", format!("127.0.0.1:{port}"))
+        .env("CPRE_BASE_URL", &base)
+        .env(
+            "CPRE_LOG",
+            std::env::var("CPRE_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for _ in 0..100 {
+        if client.get(format!("{base}/health")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Users: 500 students in two groups, as many distinct subs as a busy course.
+    let hints: Vec<String> = (0..500)
+        .map(|i| {
+            platform.expect_launch(
+                LaunchSpec::student()
+                    .person(
+                        &format!("{}", 1000 + i),
+                        "Etu",
+                        &format!("N{i}"),
+                        &format!("E{i:06}"),
+                    )
+                    .groups(if i % 2 == 0 { "1" } else { "2" }),
+            )
+        })
+        .collect();
+
+    // Warm-up (JWKS fetch, caches, SQLite pages).
+    let first_page = one_launch(&client, &base, &platform, &hints[0]).await;
+    // BENCH_MODE=login|page measures one step alone (login initiations, or first pages).
+    let mode = std::env::var("BENCH_MODE").unwrap_or_default();
+
+    let pid = server.id();
+    let ticks_before = cpu_ticks(pid);
+    let started = Instant::now();
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let client = client.clone();
+        let base = base.clone();
+        let next = next.clone();
+        let hints = hints.clone();
+        let state = platform.state.clone();
+        let issuer = platform.base.clone();
+        let mode = mode.clone();
+        let first_page = first_page.clone();
+        tasks.push(tokio::spawn(async move {
+            let platform = TestPlatform {
+                state,
+                base: issuer,
+            };
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= launches {
+                    break;
+                }
+                let hint = &hints[i % hints.len()];
+                match mode.as_str() {
+                    "login" => {
+                        let r = client
+                            .post(format!("{base}/lti/login"))
+                            .form(&platform.initiation(hint))
+                            .send()
+                            .await
+                            .unwrap();
+                        assert_eq!(r.status(), 302);
+                    }
+                    "page" => {
+                        let r = client
+                            .get(format!("{base}{}", first_page.0))
+                            .header("Cookie", &first_page.1)
+                            .send()
+                            .await
+                            .unwrap();
+                        assert_eq!(r.status(), 200);
+                        let _ = r.bytes().await.unwrap();
+                    }
+                    _ => {
+                        one_launch(&client, &base, &platform, hint).await;
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    let ticks = cpu_ticks(pid) - ticks_before;
+    let tick_ms = 1000.0 / 100.0; // USER_HZ is 100 on Linux
+    let cpu_ms = ticks as f64 * tick_ms;
+    let _ = server.kill();
+    let _ = server.wait();
+    println!(
+        "launch benchmark (SQLite, {concurrency} concurrent browsers, every check on){}",
+        if mode.is_empty() {
+            String::new()
+        } else {
+            format!(", only `{mode}` requests")
+        }
+    );
+    println!("  complete launches : {launches}");
+    println!("  wall time         : {:.2} s", elapsed.as_secs_f64());
+    println!(
+        "  launches/second   : {:.0}",
+        launches as f64 / elapsed.as_secs_f64()
+    );
+    println!("  server CPU total  : {cpu_ms:.0} ms");
+    println!(
+        "  server CPU/launch : {:.3} ms (target ≤ 0.25 ms)",
+        cpu_ms / launches as f64
+    );
+}
+
+/// Login initiation → platform auth → form_post → first page. Returns the first page's path
+/// and the cookie it needs.
+async fn one_launch(
+    client: &reqwest::Client,
+    base: &str,
+    platform: &TestPlatform,
+    hint: &str,
+) -> (String, String) {
+    let login = client
+        .post(format!("{base}/lti/login"))
+        .form(&platform.initiation(hint))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 302);
+    let location = login.headers()["location"].to_str().unwrap().to_string();
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_string());
+    let page = client
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let form = parse_form(&page);
+    let mut post = client
+        .post(format!("{base}/lti/launch"))
+        .header("Origin", &platform.base)
+        .form(&[("id_token", form.0.as_str()), ("state", form.1.as_str())]);
+    if let Some(c) = &cookie {
+        post = post.header("Cookie", c);
+    }
+    let launched = post.send().await.unwrap();
+    assert_eq!(launched.status(), 303, "launch accepted");
+    let first = launched.headers()["location"].to_str().unwrap().to_string();
+    let binding = launched
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .find_map(|c| {
+            let c = c.to_str().unwrap();
+            c.starts_with("cpre_b_")
+                .then(|| c.split(';').next().unwrap().to_string())
+        });
+    let mut get = client.get(format!("{base}{first}"));
+    if let Some(b) = &binding {
+        get = get.header("Cookie", b);
+    }
+    let page = get.send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let _ = page.bytes().await.unwrap();
+    (first, binding.unwrap_or_default())
+}
+
+fn parse_form(html: &str) -> (String, String) {
+    let value = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = html.find(&marker).unwrap() + marker.len();
+        let end = html[start..].find('"').unwrap() + start;
+        html[start..end].to_string()
+    };
+    (value("id_token"), value("state"))
+}

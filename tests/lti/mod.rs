@@ -1,0 +1,3 @@
+mod launch;
+mod rejections;
+mod rotation;
