@@ -1,0 +1,1 @@
+//! Tests of the questionnaire engine over the sample questionnaire and generated ones.
