@@ -80,13 +80,61 @@ pub(crate) fn validate(instance: &Value, r: &mut Reporter<'_>) {
     };
     let errors: Vec<ValidationError<'_>> = validator.iter_errors(instance).collect();
     let mut seen = std::collections::HashSet::new();
-    for error in &errors {
-        for (pointer, message) in explain(error) {
-            if seen.insert((pointer.clone(), message.clone())) {
-                r.error(&pointer, DiagnosticCode::Schema, message);
+    for (pointer, message) in explain_all(&errors) {
+        if seen.insert((pointer.clone(), message.clone())) {
+            r.error(&pointer, DiagnosticCode::Schema, message);
+        }
+    }
+}
+
+/// Every field name some question type defines.
+static KIND_FIELDS: LazyLock<std::collections::HashSet<String>> = LazyLock::new(|| {
+    let schema = json_schema();
+    let mut names = std::collections::HashSet::new();
+    if let Some(kinds) = schema
+        .pointer("/$defs/Question/oneOf")
+        .and_then(Value::as_array)
+    {
+        for kind in kinds {
+            if let Some(props) = kind.get("properties").and_then(Value::as_object) {
+                names.extend(props.keys().cloned());
             }
         }
     }
+    names
+});
+
+/// Explains sibling errors. When a question's type-specific part is invalid, JSON Schema also
+/// calls all its type-specific fields "unevaluated": those are left out, the type-specific
+/// errors say what is wrong.
+fn explain_all(errors: &[ValidationError<'_>]) -> Vec<(String, String)> {
+    let failed_kinds: Vec<&str> = errors
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind(),
+                ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. }
+            )
+        })
+        .map(|e| e.instance_path().as_str())
+        .collect();
+    let mut out = Vec::new();
+    for error in errors {
+        if let ValidationErrorKind::UnevaluatedProperties { unexpected } = error.kind() {
+            let pointer = error.instance_path().as_str();
+            if failed_kinds.contains(&pointer) {
+                for name in unexpected.iter().filter(|n| !KIND_FIELDS.contains(*n)) {
+                    out.push((
+                        format!("{pointer}/{}", super::yaml::escape_segment(name)),
+                        format!("champ inconnu « {name} » (faute de frappe ? ce champ n'existe pas à cet endroit ou pour ce type)"),
+                    ));
+                }
+                continue;
+            }
+        }
+        out.extend(explain(error));
+    }
+    out
 }
 
 /// The names of the question types, for « type inconnu » messages.
@@ -188,7 +236,13 @@ fn explain_alternatives(
     let type_mismatch = |branch: &Vec<ValidationError<'static>>| {
         branch.iter().any(|e| {
             e.instance_path().as_str() == type_pointer
-                && matches!(e.kind(), ValidationErrorKind::Constant { .. } | ValidationErrorKind::Enum { .. })
+                && matches!(
+                    e.kind(),
+                    ValidationErrorKind::Constant { .. }
+                        | ValidationErrorKind::Enum { .. }
+                        | ValidationErrorKind::OneOfNotValid { .. }
+                        | ValidationErrorKind::AnyOf { .. }
+                )
         }) || branch.iter().any(|e| {
             // A nested choice between kinds where no kind matched: the type is unknown there.
             e.instance_path().as_str() == pointer
@@ -216,7 +270,7 @@ fn explain_alternatives(
         .min_by_key(|b| b.len())
         .or_else(|| context.iter().min_by_key(|b| b.len()));
     match best {
-        Some(branch) => branch.iter().flat_map(explain).collect(),
+        Some(branch) => explain_all(branch),
         None => vec![(
             pointer.to_owned(),
             "valeur non reconnue à cet endroit".into(),

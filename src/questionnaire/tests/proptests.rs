@@ -1,0 +1,1 @@
+//! Property tests of condition evaluation, visibility and submission.
