@@ -11,7 +11,9 @@ pub const PAGES: usize = 10;
 /// Questions per page.
 pub const QUESTIONS_PER_PAGE: usize = 10;
 
-/// YAML of a questionnaire with 10 pages × 10 questions, half of them conditional.
+/// YAML of a questionnaire with 10 pages × 10 questions, 50 of them conditional: on every
+/// page, each text question depends on the first choice of the previous page (of its own
+/// page for page 0) or on the number just before it.
 pub fn large_questionnaire_yaml() -> String {
     let mut y =
         String::from("schema_version: 1\nkey: bench\ntitle: Banc d'essai\nlanguage: fr\npages:\n");
@@ -19,13 +21,14 @@ pub fn large_questionnaire_yaml() -> String {
         let _ = writeln!(y, "  - id: page_{p}\n    title: Page {p}\n    blocks:");
         for i in 0..QUESTIONS_PER_PAGE {
             let id = format!("q_{p}_{i}");
-            let condition = match (p, i % 2) {
-                (0, _) | (_, 0) => String::new(),
-                (_, _) => format!(
-                    "\n        condition: \"c_{}_0 == 'oui' || n_{p}_{} > 3.0\"",
-                    p - 1,
+            let choice_page = p.saturating_sub(1);
+            let condition = match i {
+                1 => format!("\n        condition: \"c_{choice_page}_0 == 'oui'\""),
+                i if i % 2 == 1 => format!(
+                    "\n        condition: \"c_{choice_page}_0 == 'oui' || n_{p}_{} > 3.0\"",
                     i - 1
                 ),
+                _ => String::new(),
             };
             let body = match i {
                 0 => format!(
@@ -83,7 +86,73 @@ pub fn page_form(page: usize) -> Vec<(String, String)> {
     form
 }
 
+/// Answers to pages 0 to 4, as submitted page by page.
+pub fn answers_before_page_5(q: &Questionnaire, env: &Environment) -> Answers {
+    let mut answers = Answers::new();
+    for page in 0..5 {
+        if let Ok(next) = q.submit_page(env, &answers, &format!("page_{page}"), &page_form(page)) {
+            answers = next;
+        }
+    }
+    answers
+}
+
 /// Validates page 5 of the generated questionnaire once; returns whether it was accepted.
 pub fn validate_one_page(q: &Questionnaire, env: &Environment, answers: &Answers) -> bool {
     q.submit_page(env, answers, "page_5", &page_form(5)).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    #[test]
+    fn generated_questionnaire_has_100_questions_and_50_conditions() {
+        let q = large_questionnaire()
+            .unwrap_or_else(|| panic!("the generated questionnaire does not load"));
+        assert_eq!(q.questions().count(), 100);
+        let conditions = q.questions().filter(|(_, q)| q.condition.is_some()).count();
+        assert_eq!(conditions, 50);
+        let env = environment();
+        let answers = answers_before_page_5(&q, &env);
+        assert_eq!(answers.len(), 50);
+        assert!(validate_one_page(&q, &env, &answers));
+    }
+
+    /// Rough timings; run with
+    /// `cargo test --release --lib questionnaire::bench_support -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "timing report, run on demand in release mode"]
+    fn report_timings() {
+        let started = Instant::now();
+        let q = large_questionnaire().unwrap_or_else(|| panic!("load"));
+        println!("load 100 questions: {:?}", started.elapsed());
+        let env = environment();
+        let answers = answers_before_page_5(&q, &env);
+        let n = 2000u32;
+        let started = Instant::now();
+        for _ in 0..n {
+            assert!(validate_one_page(&q, &env, &answers));
+        }
+        println!(
+            "validate one page (submit_page): {:?} per call",
+            started.elapsed() / n
+        );
+        let started = Instant::now();
+        for _ in 0..n {
+            let flow = q.flow(&env, &answers);
+            assert_eq!(flow.pages.len(), PAGES);
+        }
+        println!(
+            "flow for 100 questions: {:?} per call",
+            started.elapsed() / n
+        );
+        let started = Instant::now();
+        for _ in 0..n {
+            assert!(q.check_complete(&env, &answers).is_err());
+        }
+        println!("check_complete: {:?} per call", started.elapsed() / n);
+    }
 }

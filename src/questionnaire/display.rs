@@ -142,3 +142,17 @@ impl Questionnaire {
         pages
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_formats() {
+        assert_eq!(french_number(12.0), "12");
+        assert_eq!(french_number(12.5), "12,5");
+        assert_eq!(plain_number(0.25), "0.25");
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 9, 1).unwrap();
+        assert_eq!(french_date(d), "01/09/2025");
+    }
+}

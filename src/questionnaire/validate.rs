@@ -383,3 +383,36 @@ pub(crate) fn validate(
         _ => Err(wrong()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_french_or_english() {
+        assert_eq!(parse_number("12"), Some(12.0));
+        assert_eq!(parse_number(" 12,5 "), Some(12.5));
+        assert_eq!(parse_number("1 200.5"), Some(1200.5));
+        assert_eq!(parse_number("-3"), Some(-3.0));
+        for bad in ["", "douze", "1e3", "NaN", "inf", "1,2,3"] {
+            assert_eq!(parse_number(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates_iso_or_french() {
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 9, 1);
+        assert_eq!(parse_date("2025-09-01"), d);
+        assert_eq!(parse_date("01/09/2025"), d);
+        assert_eq!(parse_date("31/02/2025"), None);
+        assert_eq!(parse_date("septembre"), None);
+    }
+
+    #[test]
+    fn emails() {
+        assert!(looks_like_email("a.b@exemple.fr"));
+        for bad in ["a", "a@b", "@b.fr", "a@@b.fr", "a b@c.fr", "a@.fr"] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+}

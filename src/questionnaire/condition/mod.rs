@@ -125,11 +125,12 @@ impl Compiled {
     }
 }
 
-/// Line and column (1-based) of a character offset in `source`.
+/// Line and column (1-based, in characters) of a byte offset in `source` (the parser's
+/// offsets are in bytes).
 fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let mut line = 1;
     let mut col = 1;
-    for c in source.chars().take(offset) {
+    for (_, c) in source.char_indices().take_while(|(i, _)| *i < offset) {
         if c == '\n' {
             line += 1;
             col = 1;
@@ -247,4 +248,196 @@ fn french_parse_message(msg: &str) -> String {
         "syntaxe incorrecte"
     };
     format!("{what} (détail : {msg})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::types::{Catalog, QuestionInfo, Site, SiteKind, Ty};
+    use super::*;
+    use crate::questionnaire::model::AttributeType;
+
+    /// Questions: `statuts` (multiple choice a/b), `heures` (number), `choix` (single choice
+    /// oui/non), `nom` (text), `arrivee` (date); attribute `oui_si` (boolean).
+    fn catalog() -> Catalog {
+        let mut c = Catalog::default();
+        let questions = [
+            (
+                "statuts",
+                Ty::List(Box::new(Ty::Choice(0))),
+                Some(vec!["a", "b"]),
+            ),
+            ("heures", Ty::Double, None),
+            ("choix", Ty::Choice(2), Some(vec!["oui", "non"])),
+            ("nom", Ty::String, None),
+            ("arrivee", Ty::Date, None),
+        ];
+        for (i, (id, ty, options)) in questions.into_iter().enumerate() {
+            c.by_id.insert(id.into(), i);
+            c.questions.push(QuestionInfo {
+                id: id.into(),
+                ty,
+                page: 0,
+                known_options: options.map(|o| o.into_iter().map(String::from).collect()),
+            });
+        }
+        c.attributes.insert("oui_si".into(), AttributeType::Boolean);
+        c.page_ids.push("p".into());
+        c
+    }
+
+    const AFTER_ALL: Site = Site {
+        kind: SiteKind::Element,
+        limit: 5,
+        page: 1,
+        owner: None,
+    };
+
+    fn ok(source: &str) -> Compiled {
+        let (compiled, problems) = compile(source, &catalog(), AFTER_ALL);
+        assert!(problems.is_empty(), "{source}: {problems:?}");
+        compiled.unwrap()
+    }
+
+    fn err(source: &str) -> ConditionProblem {
+        let (compiled, problems) = compile(source, &catalog(), AFTER_ALL);
+        assert!(compiled.is_none(), "{source} should not compile");
+        problems.into_iter().next().unwrap()
+    }
+
+    fn context() -> Context<'static, 'static> {
+        let mut ctx = new_context();
+        ctx.add_variable_from_value(
+            "statuts",
+            Value::List(Arc::new(vec![Value::from("a".to_owned())])),
+        );
+        ctx.add_variable_from_value("heures", Value::Float(12.0));
+        ctx.add_variable_from_value("choix", Value::from(String::new()));
+        ctx.add_variable_from_value("nom", Value::from("Zoé".to_owned()));
+        ctx.add_variable_from_value("arrivee", Value::from("2025-09-01".to_owned()));
+        let formation: std::collections::HashMap<String, Value> = [
+            ("code".to_owned(), Value::from("MATH".to_owned())),
+            (
+                "intitule".to_owned(),
+                Value::from("L1 Mathématiques".to_owned()),
+            ),
+            ("oui_si".to_owned(), Value::Bool(true)),
+        ]
+        .into_iter()
+        .collect();
+        ctx.add_variable_from_value("formation", formation);
+        ctx.add_variable_from_value("annee_universitaire", "2025-2026".to_owned());
+        ctx.add_variable_from_value("annee", 2025i64);
+        ctx.add_variable_from_value("contrat_precedent", false);
+        ctx.add_variable_from_value(
+            "reponses",
+            std::collections::HashMap::<String, Value>::new(),
+        );
+        ctx
+    }
+
+    #[test]
+    fn well_typed_conditions_evaluate() {
+        let ctx = context();
+        let cases = [
+            ("'a' in statuts", true),
+            ("'b' in statuts", false),
+            ("size(statuts) >= 2", false),
+            ("heures > 10", true),
+            ("heures >= 10.5 && heures < 20", true),
+            ("choix == 'oui'", false),
+            ("choix in ['oui', 'non']", false),
+            ("formation.code == 'MATH'", true),
+            ("formation.oui_si && !contrat_precedent", true),
+            ("formation.intitule.startsWith('L1')", true),
+            ("annee >= 2025 && annee_universitaire == '2025-2026'", true),
+            ("arrivee >= '2025-09-01'", true),
+            ("nom.contains('o') || nom.matches('^Z')", true),
+            ("statuts.exists(s, s == 'a')", true),
+            ("statuts.all(s, s in ['a', 'b'])", true),
+            ("size(statuts.filter(s, s != 'a')) == 0", true),
+            ("has(reponses.heures)", false),
+            ("heures * 2.0 > 20.0", true),
+            ("int(heures) == 12", true),
+            ("(choix == 'oui' ? heures : 0.0) == 0.0", true),
+        ];
+        for (source, expected) in cases {
+            assert_eq!(ok(source).eval(&ctx), Ok(expected), "{source}");
+        }
+    }
+
+    #[test]
+    fn constants_are_found() {
+        assert_eq!(ok("1 > 2").constant, Some(false));
+        assert_eq!(ok("true || false").constant, Some(true));
+        assert_eq!(ok("heures > 1").constant, None);
+        assert_eq!(ok("heures > 1").refs, [1]);
+        assert!(ok("has(reponses.nom)").uses_answers_map);
+    }
+
+    #[test]
+    fn type_errors_are_found() {
+        let cases = [
+            ("statuts == 'a'", DiagnosticCode::TypeMismatch),
+            ("heures == 'douze'", DiagnosticCode::TypeMismatch),
+            ("choix == 'peut-etre'", DiagnosticCode::UnknownOption),
+            ("'c' in statuts", DiagnosticCode::UnknownOption),
+            ("choix in ['oui', 'parfois']", DiagnosticCode::UnknownOption),
+            ("heures", DiagnosticCode::TypeMismatch),
+            ("nom && true", DiagnosticCode::TypeMismatch),
+            ("heures + 1 > 2", DiagnosticCode::TypeMismatch),
+            ("arrivee > '1er septembre'", DiagnosticCode::TypeMismatch),
+            ("statuts.contains('a')", DiagnosticCode::TypeMismatch),
+            ("'a' in nom", DiagnosticCode::TypeMismatch),
+            ("nom == null", DiagnosticCode::TypeMismatch),
+            ("formation.inconnu", DiagnosticCode::UnknownName),
+            ("inconnu == 1", DiagnosticCode::UnknownName),
+            ("max(heures, 2.0) > 1.0", DiagnosticCode::UnknownName),
+            ("has(reponses.absente)", DiagnosticCode::UnknownName),
+            ("nom.matches('[')", DiagnosticCode::InvalidPattern),
+            ("heures >", DiagnosticCode::ConditionSyntax),
+            ("'non fermé", DiagnosticCode::ConditionSyntax),
+            ("  ", DiagnosticCode::ConditionSyntax),
+        ];
+        for (source, code) in cases {
+            assert_eq!(err(source).code, code, "{source}: {:?}", err(source));
+        }
+    }
+
+    #[test]
+    fn later_questions_are_refused_with_their_position() {
+        let site = Site {
+            kind: SiteKind::Element,
+            limit: 2,
+            page: 0,
+            owner: Some(2),
+        };
+        let (_, problems) = compile("'a' in statuts && choix == 'oui'", &catalog(), site);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, DiagnosticCode::LaterReference);
+        assert_eq!(problems[0].at, Some((1, 19)));
+        assert!(
+            problems[0].message.contains("« choix » elle-même"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn positions_count_characters_and_lines() {
+        let (_, problems) = compile("nom == 'é' &&\n  inconnu", &catalog(), AFTER_ALL);
+        assert_eq!(problems[0].at, Some((2, 3)), "{problems:?}");
+    }
+
+    #[test]
+    fn run_time_errors_are_values_not_panics() {
+        let ctx = context();
+        // `reponses.heures` without `has()` fails when unanswered: an error, not a panic.
+        let c = ok("reponses.heures > 1.0");
+        assert!(c.eval(&ctx).is_err());
+        let c = compile_unchecked("1 / 0 == 1").unwrap();
+        assert!(c.eval(&ctx).is_err());
+        let c = compile_unchecked("'texte'").unwrap();
+        assert!(c.eval(&ctx).is_err());
+        assert!(compile_unchecked("(").is_err());
+    }
 }
