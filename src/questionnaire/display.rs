@@ -32,15 +32,14 @@ fn option_label(q: &Question, env: Option<&Environment>, value: &str) -> String 
     if let Some(o) = source.options.iter().find(|o| o.value == value) {
         return o.label.clone();
     }
-    if let (Some(list), Some(env)) = (source.options_from, env) {
-        if let Some(item) = env
+    if let (Some(list), Some(env)) = (source.options_from, env)
+        && let Some(item) = env
             .formation()
             .lists
             .get(list)
             .and_then(|items| items.iter().find(|i| i.value == value))
-        {
-            return item.label.clone();
-        }
+    {
+        return item.label.clone();
     }
     value.to_owned()
 }

@@ -261,47 +261,45 @@ pub(crate) fn evaluate<'a>(
                             format!("question « {} »", question.id)
                         });
                     let mut offered = Vec::new();
-                    if visible {
-                        if let Some(source) = question.choice_source() {
-                            for o in source.options {
-                                let shown = scope.condition(o.condition.as_ref(), || {
-                                    format!("option « {} » de « {} »", o.value, question.id)
-                                });
-                                if shown {
-                                    offered.push(OptionRef::Inline(o));
-                                }
+                    if visible && let Some(source) = question.choice_source() {
+                        for o in source.options {
+                            let shown = scope.condition(o.condition.as_ref(), || {
+                                format!("option « {} » de « {} »", o.value, question.id)
+                            });
+                            if shown {
+                                offered.push(OptionRef::Inline(o));
                             }
-                            if let Some(list) = source.options_from {
-                                let items = env
-                                    .prepared()
-                                    .lists
-                                    .get(list)
-                                    .map(Vec::as_slice)
-                                    .unwrap_or(&[]);
-                                for item in items {
-                                    if offered.iter().any(|o| o.value() == item.item.value) {
-                                        continue;
+                        }
+                        if let Some(list) = source.options_from {
+                            let items = env
+                                .prepared()
+                                .lists
+                                .get(list)
+                                .map(Vec::as_slice)
+                                .unwrap_or(&[]);
+                            for item in items {
+                                if offered.iter().any(|o| o.value() == item.item.value) {
+                                    continue;
+                                }
+                                let location = || {
+                                    format!(
+                                        "élément « {} » de la liste « {list} » (formation {})",
+                                        item.item.value, formation.code
+                                    )
+                                };
+                                let shown = match &item.condition {
+                                    None => true,
+                                    Some(Ok(c)) => scope.eval(Some(c), location),
+                                    Some(Err(e)) => {
+                                        scope.problems.push(EvalProblem {
+                                            location: location(),
+                                            message: e.clone(),
+                                        });
+                                        false
                                     }
-                                    let location = || {
-                                        format!(
-                                            "élément « {} » de la liste « {list} » (formation {})",
-                                            item.item.value, formation.code
-                                        )
-                                    };
-                                    let shown = match &item.condition {
-                                        None => true,
-                                        Some(Ok(c)) => scope.eval(Some(c), location),
-                                        Some(Err(e)) => {
-                                            scope.problems.push(EvalProblem {
-                                                location: location(),
-                                                message: e.clone(),
-                                            });
-                                            false
-                                        }
-                                    };
-                                    if shown {
-                                        offered.push(OptionRef::Item(item));
-                                    }
+                                };
+                                if shown {
+                                    offered.push(OptionRef::Item(item));
                                 }
                             }
                         }

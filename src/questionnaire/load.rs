@@ -125,19 +125,19 @@ impl Questionnaire {
             diagnostics: Vec::new(),
         };
 
-        if let Some(version) = value.get("schema_version").and_then(|v| v.as_u64()) {
-            if version != u64::from(SCHEMA_VERSION) {
-                reporter.error(
+        if let Some(version) = value.get("schema_version").and_then(|v| v.as_u64())
+            && version != u64::from(SCHEMA_VERSION)
+        {
+            reporter.error(
                     "/schema_version",
                     DiagnosticCode::UnsupportedVersion,
                     format!(
                         "version de format {version} inconnue : cette version de cpre lit la version {SCHEMA_VERSION}"
                     ),
                 );
-                return Err(LoadError {
-                    diagnostics: reporter.diagnostics,
-                });
-            }
+            return Err(LoadError {
+                diagnostics: reporter.diagnostics,
+            });
         }
 
         schema::validate(&value, &mut reporter);

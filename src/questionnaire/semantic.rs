@@ -177,14 +177,14 @@ fn check_rules(
                   what: &str,
                   min: Option<f64>,
                   max: Option<f64>| {
-        if let (Some(lo), Some(hi)) = (min, max) {
-            if lo > hi {
-                r.error(
+        if let (Some(lo), Some(hi)) = (min, max)
+            && lo > hi
+        {
+            r.error(
                     &format!("{base}/{field}"),
                     DiagnosticCode::MinGreaterThanMax,
                     format!("{what} : le minimum ({lo}) est plus grand que le maximum ({hi}), aucune réponse ne serait acceptée"),
                 );
-            }
         }
     };
     match kind {
@@ -234,14 +234,14 @@ fn check_rules(
                     }
                 }
             }
-            if let [Some(lo), Some(hi)] = parsed {
-                if lo > hi {
-                    r.error(
+            if let [Some(lo), Some(hi)] = parsed
+                && lo > hi
+            {
+                r.error(
                         &format!("{base}/min"),
                         DiagnosticCode::MinGreaterThanMax,
                         format!("dates : le minimum ({lo}) est après le maximum ({hi}), aucune date ne serait acceptée"),
                     );
-                }
             }
         }
         QuestionKind::SingleChoice(c) => {
@@ -270,14 +270,17 @@ fn check_rules(
                 m.min_selections.map(f64::from),
                 m.max_selections.map(f64::from),
             );
-            if let (Some(min), None) = (m.min_selections, &m.options_from) {
-                if min as usize > m.options.len() {
-                    r.error(
-                        &format!("{base}/min_selections"),
-                        DiagnosticCode::MinGreaterThanMax,
-                        format!("il faut cocher au moins {min} cases mais la question n'a que {} options", m.options.len()),
-                    );
-                }
+            if let (Some(min), None) = (m.min_selections, &m.options_from)
+                && min as usize > m.options.len()
+            {
+                r.error(
+                    &format!("{base}/min_selections"),
+                    DiagnosticCode::MinGreaterThanMax,
+                    format!(
+                        "il faut cocher au moins {min} cases mais la question n'a que {} options",
+                        m.options.len()
+                    ),
+                );
             }
         }
         QuestionKind::Acknowledgement | QuestionKind::Identity(_) | QuestionKind::Engagement(_) => {
@@ -288,8 +291,7 @@ fn check_rules(
 fn first_line(text: &str) -> String {
     text.lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .last()
+        .rfind(|l| !l.is_empty())
         .unwrap_or(text)
         .to_owned()
 }

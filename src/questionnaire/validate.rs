@@ -244,35 +244,36 @@ pub(crate) fn validate(
             AnswerValue::Text(text),
         ) => {
             let len = u32::try_from(text.chars().count()).unwrap_or(u32::MAX);
-            if let Some(min) = rules.min_length {
-                if len < min {
-                    return Err(invalid(
-                        FieldErrorCode::TooShort,
-                        format!(
-                            "Votre réponse doit contenir au moins {} (actuellement {len}).",
-                            plural(min, "caractère", "caractères")
-                        ),
-                    ));
-                }
+            if let Some(min) = rules.min_length
+                && len < min
+            {
+                return Err(invalid(
+                    FieldErrorCode::TooShort,
+                    format!(
+                        "Votre réponse doit contenir au moins {} (actuellement {len}).",
+                        plural(min, "caractère", "caractères")
+                    ),
+                ));
             }
-            if let Some(max) = rules.max_length {
-                if len > max {
-                    return Err(invalid(
-                        FieldErrorCode::TooLong,
-                        format!(
-                            "Votre réponse doit contenir au plus {} (actuellement {len}).",
-                            plural(max, "caractère", "caractères")
-                        ),
-                    ));
-                }
+            if let Some(max) = rules.max_length
+                && len > max
+            {
+                return Err(invalid(
+                    FieldErrorCode::TooLong,
+                    format!(
+                        "Votre réponse doit contenir au plus {} (actuellement {len}).",
+                        plural(max, "caractère", "caractères")
+                    ),
+                ));
             }
-            if let Some(pattern) = &rules.pattern {
-                if !pattern.is_match(text) {
-                    let message = rules.pattern_message.clone().unwrap_or_else(|| {
-                        "Le format de la réponse n'est pas celui attendu.".into()
-                    });
-                    return Err(invalid(FieldErrorCode::PatternMismatch, message));
-                }
+            if let Some(pattern) = &rules.pattern
+                && !pattern.is_match(text)
+            {
+                let message = rules
+                    .pattern_message
+                    .clone()
+                    .unwrap_or_else(|| "Le format de la réponse n'est pas celui attendu.".into());
+                return Err(invalid(FieldErrorCode::PatternMismatch, message));
             }
             Ok(())
         }
@@ -295,21 +296,21 @@ pub(crate) fn validate(
                     "Saisissez un nombre entier.",
                 ));
             }
-            if let Some(min) = rules.min {
-                if *n < min {
-                    return Err(invalid(
-                        FieldErrorCode::TooSmall,
-                        format!("La valeur doit être au moins {}.", french_number(min)),
-                    ));
-                }
+            if let Some(min) = rules.min
+                && *n < min
+            {
+                return Err(invalid(
+                    FieldErrorCode::TooSmall,
+                    format!("La valeur doit être au moins {}.", french_number(min)),
+                ));
             }
-            if let Some(max) = rules.max {
-                if *n > max {
-                    return Err(invalid(
-                        FieldErrorCode::TooLarge,
-                        format!("La valeur doit être au plus {}.", french_number(max)),
-                    ));
-                }
+            if let Some(max) = rules.max
+                && *n > max
+            {
+                return Err(invalid(
+                    FieldErrorCode::TooLarge,
+                    format!("La valeur doit être au plus {}.", french_number(max)),
+                ));
             }
             Ok(())
         }
@@ -320,21 +321,21 @@ pub(crate) fn validate(
                     "Saisissez une date valide au format JJ/MM/AAAA.",
                 ));
             };
-            if let Some(min) = rules.min.as_deref().and_then(parse_date) {
-                if date < min {
-                    return Err(invalid(
-                        FieldErrorCode::TooEarly,
-                        format!("La date doit être le {} ou après.", french_date(min)),
-                    ));
-                }
+            if let Some(min) = rules.min.as_deref().and_then(parse_date)
+                && date < min
+            {
+                return Err(invalid(
+                    FieldErrorCode::TooEarly,
+                    format!("La date doit être le {} ou après.", french_date(min)),
+                ));
             }
-            if let Some(max) = rules.max.as_deref().and_then(parse_date) {
-                if date > max {
-                    return Err(invalid(
-                        FieldErrorCode::TooLate,
-                        format!("La date doit être le {} ou avant.", french_date(max)),
-                    ));
-                }
+            if let Some(max) = rules.max.as_deref().and_then(parse_date)
+                && date > max
+            {
+                return Err(invalid(
+                    FieldErrorCode::TooLate,
+                    format!("La date doit être le {} ou avant.", french_date(max)),
+                ));
             }
             Ok(())
         }
@@ -359,21 +360,21 @@ pub(crate) fn validate(
                 ));
             }
             let count = u32::try_from(values.len()).unwrap_or(u32::MAX);
-            if let Some(min) = rules.min_selections {
-                if count < min {
-                    return Err(invalid(
-                        FieldErrorCode::TooFewChoices,
-                        format!("Cochez au moins {}.", plural(min, "réponse", "réponses")),
-                    ));
-                }
+            if let Some(min) = rules.min_selections
+                && count < min
+            {
+                return Err(invalid(
+                    FieldErrorCode::TooFewChoices,
+                    format!("Cochez au moins {}.", plural(min, "réponse", "réponses")),
+                ));
             }
-            if let Some(max) = rules.max_selections {
-                if count > max {
-                    return Err(invalid(
-                        FieldErrorCode::TooManyChoices,
-                        format!("Cochez au plus {}.", plural(max, "réponse", "réponses")),
-                    ));
-                }
+            if let Some(max) = rules.max_selections
+                && count > max
+            {
+                return Err(invalid(
+                    FieldErrorCode::TooManyChoices,
+                    format!("Cochez au plus {}.", plural(max, "réponse", "réponses")),
+                ));
             }
             Ok(())
         }

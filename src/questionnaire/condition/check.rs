@@ -432,16 +432,15 @@ impl<'a> Checker<'a> {
                         format!("{name}() attend un texte entre parenthèses, pas {d}"),
                     );
                 }
-                if name == "matches" {
-                    if let Some(pattern) = literal_str(a) {
-                        if let Err(err) = regex::Regex::new(pattern) {
-                            self.error(
-                                a.id,
-                                DiagnosticCode::InvalidPattern,
-                                format!("expression régulière invalide : {err}"),
-                            );
-                        }
-                    }
+                if name == "matches"
+                    && let Some(pattern) = literal_str(a)
+                    && let Err(err) = regex::Regex::new(pattern)
+                {
+                    self.error(
+                        a.id,
+                        DiagnosticCode::InvalidPattern,
+                        format!("expression régulière invalide : {err}"),
+                    );
                 }
                 Ty::Bool
             }

@@ -349,7 +349,7 @@ fn unknown_formation_attribute() {
         line_of(&yaml, "condition:", 0),
         "pas d'attribut « oui_si »",
     );
-    let declared = doc("formation_attributes:\n  oui_si:\n    type: boolean\n", &TWO_PAGES).replace("  - id: p2\n", "      - id: cible\n        type: short_text\n        label: C\n        condition: formation.oui_si && formation.code == 'MATH'\n  - id: p2\n");
+    let declared = doc("formation_attributes:\n  oui_si:\n    type: boolean\n", TWO_PAGES).replace("  - id: p2\n", "      - id: cible\n        type: short_text\n        label: C\n        condition: formation.oui_si && formation.code == 'MATH'\n  - id: p2\n");
     load_ok(&declared);
 }
 
