@@ -230,9 +230,6 @@ pub(crate) fn evaluate<'a>(
     scope
         .ctx
         .add_variable_from_value(names::PREVIOUS_CONTRACT, env.previous_contract);
-    if q.uses_answers_map {
-        scope.answered_dirty = true;
-    }
 
     let mut out = Evaluation {
         page_visible: Vec::with_capacity(q.doc.pages.len()),
@@ -312,10 +309,8 @@ pub(crate) fn evaluate<'a>(
                     let cel_value = match &value {
                         Some(v) => {
                             let cv = answer_to_cel(v);
-                            if q.uses_answers_map {
-                                scope.answered.insert(question.id.clone(), cv.clone());
-                                scope.answered_dirty = true;
-                            }
+                            scope.answered.insert(question.id.clone(), cv.clone());
+                            scope.answered_dirty = true;
                             out.effective.insert(question.id.clone(), v.clone());
                             cv
                         }

@@ -23,7 +23,6 @@ pub struct Questionnaire {
     pub(crate) question_by_id: HashMap<String, usize>,
     pub(crate) page_by_id: HashMap<String, usize>,
     pub(crate) catalog: Catalog,
-    pub(crate) uses_answers_map: bool,
     pub(crate) content_hash: String,
     pub(crate) file_name: String,
 }

@@ -102,7 +102,7 @@ pub(crate) fn check(mut doc: QuestionnaireDoc, r: &mut Reporter<'_>) -> Option<Q
     }
 
     let catalog = build_catalog(&doc, &locs, &question_by_id);
-    let uses_answers_map = compile_conditions(&mut doc, &catalog, r);
+    compile_conditions(&mut doc, &catalog, r);
     check_reachability(&doc, &catalog, r);
 
     Some(Questionnaire {
@@ -111,7 +111,6 @@ pub(crate) fn check(mut doc: QuestionnaireDoc, r: &mut Reporter<'_>) -> Option<Q
         question_by_id,
         page_by_id,
         catalog,
-        uses_answers_map,
         content_hash: String::new(),
         file_name: String::new(),
     })

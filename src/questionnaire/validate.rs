@@ -225,7 +225,10 @@ pub(crate) fn validate(
         _ => value,
     };
     if is_unanswered(value) {
-        return if q.is_required() {
+        // A required choice with nothing to choose from (e.g. a formation offering no item
+        // to this student) cannot be answered: it does not block the student.
+        let nothing_to_choose = q.choice_source().is_some() && options.is_empty();
+        return if q.is_required() && !nothing_to_choose {
             Err(invalid(FieldErrorCode::Required, required_message(q)))
         } else {
             Ok(())

@@ -725,3 +725,38 @@ fn questionnaire_is_shareable_between_threads() {
     assert_send_sync::<Questionnaire>();
     assert_send_sync::<Environment>();
 }
+
+#[test]
+fn required_choice_with_nothing_offered_does_not_block() {
+    let q = load_ok(
+        "schema_version: 1\nkey: t\ntitle: T\nlanguage: fr\nformation_lists:\n  options_locales: {}\npages:\n  - id: p\n    title: P\n    blocks:\n      - {id: choix, type: multiple_choice, label: Choix, required: true, options_from: options_locales}\n",
+    );
+    let env = env("MATH");
+    assert!(q.check_complete(&env, &Answers::new()).is_ok());
+    let flow = q.flow(&env, &Answers::new());
+    assert!(flow.problems.is_empty());
+}
+
+#[test]
+fn formation_item_conditions_may_use_has() {
+    let q = sample();
+    let mut f = formation("INFO");
+    if let Some(items) = f.lists.get_mut("amenagements") {
+        items[0].condition = Some("has(reponses.statuts)".into());
+    }
+    let env = Environment::new(f, "2025-2026", false, identity());
+    let a = answers(&[
+        ("a_un_statut", json!("oui")),
+        ("statuts", json!(["elu_etudiant"])),
+    ]);
+    let flow = q.flow(&env, &a);
+    assert!(flow.problems.is_empty(), "{:?}", flow.problems);
+    assert_eq!(
+        visible_options(&flow, "amenagements", "amenagements_demandes"),
+        [
+            "aucun_amenagement",
+            "projets_a_distance",
+            "dispense_assiduite_cm"
+        ]
+    );
+}
