@@ -75,15 +75,89 @@ fn arbitrary_answers() -> impl Strategy<Value = Answers> {
         .prop_map(|pairs| pairs.into_iter().collect())
 }
 
-/// A posted form for page `page`: each question of it posted 0 to 3 times.
+/// Values that suit question `q`: its options (from the questionnaire and every formation),
+/// a number within most bounds, a date, a long enough text, a ticked box.
+fn good_values(q: &Question) -> Vec<String> {
+    let mut values: Vec<String> = match &q.kind {
+        QuestionKind::Number(_) => vec!["5".into(), "12".into()],
+        QuestionKind::Date(_) => vec!["2025-09-01".into()],
+        QuestionKind::Acknowledgement | QuestionKind::Engagement(_) => vec!["on".into()],
+        _ => vec!["06 12 34 56 78".into(), PROJET_LONG.into()],
+    };
+    if let Some(source) = q.choice_source() {
+        values = source.options.iter().map(|o| o.value.clone()).collect();
+        if let Some(list) = source.options_from {
+            for env in ENVS.iter() {
+                if let Some(items) = env.formation().lists.get(list) {
+                    values.extend(items.iter().map(|i| i.value.clone()));
+                }
+            }
+        }
+    }
+    values
+}
+
+/// A posted form for page `page`: each question posted 0 to 3 times, mostly with values that
+/// suit it, sometimes with anything.
 fn form_for(page: &Page) -> impl Strategy<Value = Vec<(String, String)>> + use<> {
-    let fields: Vec<String> = page
+    let per_question: Vec<_> = page
         .blocks
         .iter()
         .filter_map(Block::as_question)
-        .map(Question::field_name)
+        .map(|q| {
+            let name = q.field_name();
+            let value = prop_oneof![4 => proptest::sample::select(good_values(q)), 1 => word()];
+            proptest::collection::vec(value, 0..3).prop_map(move |values| {
+                values
+                    .into_iter()
+                    .map(|v| (name.clone(), v))
+                    .collect::<Vec<_>>()
+            })
+        })
         .collect();
-    proptest::collection::vec((proptest::sample::select(fields), word()), 0..8)
+    per_question.prop_map(|fields| fields.into_iter().flatten().collect())
+}
+
+/// Answers that open many pages: a status, tutoring, « oui si », then anything.
+fn plausible_answers() -> impl Strategy<Value = Answers> {
+    let statuses = vec![
+        "salarie",
+        "sportif_haut_niveau",
+        "artiste_haut_niveau",
+        "handicap",
+        "charge_famille",
+        "elu_etudiant",
+    ];
+    (
+        proptest::sample::subsequence(statuses, 0..4),
+        any::<bool>(),
+        any::<bool>(),
+        arbitrary_answers(),
+    )
+        .prop_map(|(statuts, tutorat, oui_si, mut extra)| {
+            let has_status = !statuts.is_empty();
+            extra.insert(
+                "a_un_statut",
+                AnswerValue::Text(if has_status { "oui" } else { "non" }.into()),
+            );
+            extra.insert(
+                "statuts",
+                AnswerValue::List(statuts.into_iter().map(String::from).collect()),
+            );
+            extra.insert(
+                "tutorat",
+                AnswerValue::Text(if tutorat { "oui" } else { "non" }.into()),
+            );
+            extra.insert(
+                "admission_oui_si",
+                AnswerValue::Text(if oui_si { "oui" } else { "non" }.into()),
+            );
+            extra
+        })
+}
+
+fn any_answers() -> impl Strategy<Value = Answers> {
+    prop_oneof![arbitrary_answers(), plausible_answers()]
 }
 
 fn page_and_form() -> impl Strategy<Value = (usize, Vec<(String, String)>)> {
@@ -128,7 +202,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
-    fn evaluation_never_panics_and_never_errors(answers in arbitrary_answers(), e in 0..3usize) {
+    fn evaluation_never_panics_and_never_errors(answers in any_answers(), e in 0..3usize) {
         let env = &ENVS[e];
         let flow = Q.flow(env, &answers);
         prop_assert!(flow.problems.is_empty(), "{:?}", flow.problems);
@@ -145,7 +219,7 @@ proptest! {
 
     #[test]
     fn visibility_ignores_answers_to_later_pages(
-        answers in arbitrary_answers(),
+        answers in any_answers(),
         other in arbitrary_answers(),
         k in 0..16usize,
         e in 0..3usize,
@@ -172,7 +246,7 @@ proptest! {
 
     #[test]
     fn submitted_answers_never_keep_hidden_questions(
-        answers in arbitrary_answers(),
+        answers in any_answers(),
         (page, form) in page_and_form(),
         e in 0..3usize,
     ) {
@@ -188,7 +262,7 @@ proptest! {
     }
 
     #[test]
-    fn hidden_required_questions_are_never_reported_missing(answers in arbitrary_answers(), e in 0..3usize) {
+    fn hidden_required_questions_are_never_reported_missing(answers in any_answers(), e in 0..3usize) {
         let env = &ENVS[e];
         let visible = visible_ids(env, &answers);
         if let Err(incomplete) = Q.check_complete(env, &answers) {
@@ -200,7 +274,7 @@ proptest! {
 
     #[test]
     fn submitting_a_page_twice_is_idempotent(
-        answers in arbitrary_answers(),
+        answers in any_answers(),
         (page, form) in page_and_form(),
         e in 0..3usize,
     ) {
