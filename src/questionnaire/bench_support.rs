@@ -154,5 +154,24 @@ mod tests {
             assert!(q.check_complete(&env, &answers).is_err());
         }
         println!("check_complete: {:?} per call", started.elapsed() / n);
+
+        let sample = include_str!("../../docs/examples/questionnaire-l1.yaml");
+        let started = Instant::now();
+        let loaded = Questionnaire::load("questionnaire-l1.yaml", sample);
+        println!("load the sample questionnaire: {:?}", started.elapsed());
+        assert!(loaded.is_ok());
+        let formations = include_str!("../../docs/examples/formations-demo.yaml");
+        let math = Formation::list_from_yaml("formations-demo.yaml", formations)
+            .ok()
+            .and_then(|f| f.into_iter().next())
+            .unwrap_or_else(|| panic!("demo formations"));
+        let started = Instant::now();
+        for _ in 0..n {
+            let _ = Environment::new(math.clone(), "2025-2026", false, Identity::default());
+        }
+        println!(
+            "Environment::new (prepare a formation of 5 items): {:?} per call",
+            started.elapsed() / n
+        );
     }
 }
