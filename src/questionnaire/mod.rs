@@ -115,7 +115,6 @@ mod tests;
 pub const FIELD_PREFIX: &str = "q.";
 
 pub use answers::{AnswerValue, Answers};
-pub use condition::EvalError;
 pub use diagnostic::{Diagnostic, DiagnosticCode, Severity};
 pub use display::{SummaryItem, SummaryPage};
 pub use env::{AttributeValue, Environment, Formation, FormationItem, Identity, PreparedFormation};

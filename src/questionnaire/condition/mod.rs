@@ -110,7 +110,7 @@ pub(crate) struct ConditionProblem {
 
 /// Why evaluating a condition gave no yes/no answer (the element is then hidden).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvalError(pub String);
+pub(crate) struct EvalError(pub String);
 
 impl Compiled {
     /// Evaluates to true or false; anything else (a run-time error, a non-boolean) is an error.
