@@ -8,6 +8,7 @@ pub mod error;
 pub mod i18n;
 pub mod keyring;
 pub mod lti;
+pub mod questionnaire;
 pub mod registration;
 pub mod startup;
 pub mod state;
