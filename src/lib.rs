@@ -2,9 +2,11 @@
 //!
 //! See `docs/architecture.md` for the module map and the path of a launch.
 
+pub mod access;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod grades;
 pub mod i18n;
 pub mod keyring;
 pub mod lti;

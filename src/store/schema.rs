@@ -122,6 +122,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    grade_outbox (id) {
+        id -> Text,
+        platform_id -> Text,
+        context_id -> Text,
+        resource_link_id -> Text,
+        user_id -> Text,
+        contract_id -> Nullable<Text>,
+        user_sub -> Text,
+        lineitem_url -> Nullable<Text>,
+        lineitems_url -> Nullable<Text>,
+        scopes -> Text,
+        completed -> Bool,
+        comment -> Text,
+        score_timestamp -> BigInt,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        lease_until -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    course_grants (id) {
+        id -> Text,
+        context_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        formation_id -> Nullable<Text>,
+        granted_by -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(deployments -> platforms (platform_id));
 diesel::joinable!(oidc_states -> platforms (platform_id));
 diesel::joinable!(users -> platforms (platform_id));
@@ -140,4 +178,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     resource_links,
     sessions,
     user_groups,
+    grade_outbox,
+    course_grants,
 );

@@ -1,0 +1,2 @@
+DROP TABLE course_grants;
+DROP TABLE grade_outbox;

@@ -1,0 +1,68 @@
+//! Staff grants per course: `designer` (everything in the course) and `gestionnaire` (follow,
+//! remind, export for some formations).
+
+use diesel::prelude::*;
+
+use crate::store::schema::course_grants;
+use crate::store::{DbConn, StoreResult, new_id, now_micros};
+
+pub const DESIGNER: &str = "designer";
+pub const GESTIONNAIRE: &str = "gestionnaire";
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = course_grants)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct Grant {
+    pub id: String,
+    pub context_id: String,
+    pub user_id: String,
+    pub role: String,
+    /// For a gestionnaire: the formation the grant covers.
+    pub formation_id: Option<String>,
+    /// The user who granted it (none for the operator or a deep-linking placement).
+    pub granted_by: Option<String>,
+    pub created_at: i64,
+}
+
+/// Makes `user_id` a designer of the course (no-op when already one).
+pub fn grant_designer(
+    conn: &mut DbConn,
+    context_id: &str,
+    user_id: &str,
+    granted_by: Option<&str>,
+) -> StoreResult<()> {
+    if is_designer(conn, context_id, user_id)? {
+        return Ok(());
+    }
+    diesel::insert_into(course_grants::table)
+        .values((
+            course_grants::id.eq(new_id()),
+            course_grants::context_id.eq(context_id),
+            course_grants::user_id.eq(user_id),
+            course_grants::role.eq(DESIGNER),
+            course_grants::granted_by.eq(granted_by),
+            course_grants::created_at.eq(now_micros()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// True when a grant makes the user a designer of the course.
+pub fn is_designer(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResult<bool> {
+    Ok(course_grants::table
+        .filter(course_grants::context_id.eq(context_id))
+        .filter(course_grants::user_id.eq(user_id))
+        .filter(course_grants::role.eq(DESIGNER))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// The grants of a user in a course.
+pub fn of_user(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResult<Vec<Grant>> {
+    Ok(course_grants::table
+        .filter(course_grants::context_id.eq(context_id))
+        .filter(course_grants::user_id.eq(user_id))
+        .select(Grant::as_select())
+        .load(conn)?)
+}
