@@ -107,3 +107,36 @@ async fn keys_rotate_by_cli_makes_a_new_active_key() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn role_map_given_to_the_cli_overrides_the_default() {
+    let db = TestDb::sqlite();
+    let platform = TestPlatform::start(CLIENT_ID).await;
+    let mut args = platform.platform_add_args();
+    args.extend([
+        "--role".into(),
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner=none".into(),
+    ]);
+    let out = cpre(&db, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut bad = platform.platform_add_args();
+    bad.extend(["--role".into(), "urn:x=boss".into()]);
+    let refused = cpre(&db, &bad);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("boss"));
+
+    let app = spawn_on(db, platform, false, |_| {}).await;
+    let launched = app
+        .browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
+    assert!(
+        launched.page.contains("aucun rôle reconnu"),
+        "{}",
+        launched.page
+    );
+}

@@ -39,6 +39,9 @@ pub struct AddOpts {
     /// Audience of client assertions when the platform wants another than its token URL.
     #[arg(long)]
     pub token_audience: Option<String>,
+    /// Override the default role map: `ROLE_URI=student|teacher|admin|none`. Repeatable.
+    #[arg(long = "role", value_name = "URI=ROLE")]
+    pub roles: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -56,6 +59,14 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
     let db = super::open_db(&settings).await?;
     match cmd {
         Command::Add(opts) => {
+            let mut role_map = std::collections::BTreeMap::new();
+            for entry in &opts.roles {
+                let Some((uri, role)) = entry.split_once('=') else {
+                    eprintln!("error: --role `{entry}` is not URI=ROLE");
+                    return Ok(2);
+                };
+                role_map.insert(uri.trim().to_string(), role.trim().to_string());
+            }
             let spec = PlatformSpec {
                 issuer: opts.issuer,
                 client_id: opts.client_id,
@@ -64,7 +75,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 token_url: opts.token_url,
                 jwks_url: opts.jwks_url,
                 token_audience: opts.token_audience,
-                role_map: None,
+                role_map: (!role_map.is_empty()).then_some(role_map),
                 deployment_ids: opts.deployment_ids,
             };
             let result = db
