@@ -6,6 +6,7 @@ pub mod access;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod grades;
 pub mod i18n;
 pub mod keyring;
