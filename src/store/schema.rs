@@ -160,6 +160,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        platform_id -> Text,
+        context_id -> Nullable<Text>,
+        actor_user_id -> Nullable<Text>,
+        actor_label -> Text,
+        action -> Text,
+        target_type -> Text,
+        target_id -> Nullable<Text>,
+        detail -> Text,
+        created_at -> BigInt,
+    }
+}
+
 diesel::joinable!(deployments -> platforms (platform_id));
 diesel::joinable!(oidc_states -> platforms (platform_id));
 diesel::joinable!(users -> platforms (platform_id));
@@ -180,4 +195,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_groups,
     grade_outbox,
     course_grants,
+    audit_log,
 );
