@@ -41,6 +41,8 @@ pub struct Settings {
     pub workers: usize,
     /// Log filter, tracing syntax (`CPRE_LOG`).
     pub log: String,
+    /// Timezone in which pages, exports and PDFs show times (`CPRE_TIMEZONE`).
+    pub timezone: String,
 }
 
 impl Settings {
@@ -70,7 +72,8 @@ impl Settings {
             .set_default("key_grace_hours", 72)?
             .set_default("jwks_cache_seconds", 3600)?
             .set_default("workers", 0)?
-            .set_default("log", "info")?)
+            .set_default("log", "info")?
+            .set_default("timezone", "Europe/Paris")?)
     }
 
     /// Default settings for a database URL, ignoring the environment (tests, tools).
@@ -103,12 +106,23 @@ impl Settings {
         if self.state_ttl_seconds == 0 || self.session_ttl_minutes == 0 {
             return Err(ConfigError::Invalid("lifetimes must be positive".into()));
         }
+        self.tz()?;
         if self.clock_leeway_seconds > 300 {
             return Err(ConfigError::Invalid(
                 "CPRE_CLOCK_LEEWAY_SECONDS above 300 is unsafe".into(),
             ));
         }
         Ok(())
+    }
+
+    /// The display timezone.
+    pub fn tz(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        self.timezone.parse::<chrono_tz::Tz>().map_err(|_| {
+            ConfigError::Invalid(format!(
+                "CPRE_TIMEZONE `{}` is not an IANA timezone (e.g. Europe/Paris)",
+                self.timezone
+            ))
+        })
     }
 
     /// The public base URL without a trailing slash.

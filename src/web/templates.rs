@@ -35,16 +35,36 @@ fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, minijin
     Ok(text)
 }
 
-/// Formats stored microseconds as a French date and time (UTC+offset of Paris is applied by
-/// the caller's data when needed; the tool displays times in the server's timezone).
-fn datetime(micros: i64) -> String {
-    let dt = crate::store::micros_to_datetime(micros).with_timezone(&chrono::Local);
+static TIMEZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+
+/// Sets the timezone in which pages show times (`CPRE_TIMEZONE`, once, at start).
+pub fn set_timezone(tz: chrono_tz::Tz) {
+    let _ = TIMEZONE.set(tz);
+}
+
+/// The display timezone (Europe/Paris unless configured).
+pub fn timezone() -> chrono_tz::Tz {
+    *TIMEZONE.get().unwrap_or(&chrono_tz::Europe::Paris)
+}
+
+/// Formats stored microseconds as a French date and time in the display timezone.
+pub fn format_datetime(micros: i64) -> String {
+    let dt = crate::store::micros_to_datetime(micros).with_timezone(&timezone());
     dt.format("%d/%m/%Y %H:%M").to_string()
 }
 
-fn date(micros: i64) -> String {
-    let dt = crate::store::micros_to_datetime(micros).with_timezone(&chrono::Local);
+/// Formats stored microseconds as a French date in the display timezone.
+pub fn format_date(micros: i64) -> String {
+    let dt = crate::store::micros_to_datetime(micros).with_timezone(&timezone());
     dt.format("%d/%m/%Y").to_string()
+}
+
+fn datetime(micros: i64) -> String {
+    format_datetime(micros)
+}
+
+fn date(micros: i64) -> String {
+    format_date(micros)
 }
 
 /// Turns any serialisable value into a template value.
