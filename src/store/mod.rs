@@ -13,10 +13,13 @@
 //! `.limit()` knowingly. A test enforces the rule for `.first()`.
 
 pub mod contexts;
+pub mod contracts;
+pub mod formations;
 pub mod keys;
 pub mod launches;
 pub mod oidc_states;
 pub mod platforms;
+pub mod questionnaire_versions;
 pub mod schema;
 pub mod sessions;
 pub mod users;
