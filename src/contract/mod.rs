@@ -23,7 +23,7 @@ pub use state::{ContractState, event};
 use crate::course::CourseError;
 use crate::course::routing::Refusal;
 use crate::course::versions::VersionError;
-use crate::store::{DbConn, StoreError, write_tx};
+use crate::store::{DbConn, StoreError};
 
 /// Why a contract operation could not be done.
 #[derive(Debug, thiserror::Error)]
@@ -72,16 +72,5 @@ pub fn in_transaction<T>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> Result<T, ContractError>,
 ) -> Result<T, ContractError> {
-    let mut failure = None;
-    let result = write_tx(conn, |c| {
-        f(c).map_err(|e| {
-            failure = Some(e);
-            StoreError::Corrupt("rolled back".into())
-        })
-    });
-    match (result, failure) {
-        (Ok(v), _) => Ok(v),
-        (Err(_), Some(e)) => Err(e),
-        (Err(e), None) => Err(e.into()),
-    }
+    crate::store::transaction(conn, f)
 }

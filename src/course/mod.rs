@@ -7,6 +7,7 @@
 //! [`routing`] finds a student's formations from the launch's groups.
 
 pub mod configure;
+pub mod demo;
 pub mod file;
 pub mod routing;
 pub mod versions;

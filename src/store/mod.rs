@@ -277,6 +277,27 @@ where
     }
 }
 
+/// Like [`write_tx`] for callers with their own error type: `f`'s error rolls the
+/// transaction back and is returned as is.
+pub fn transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    E: From<StoreError>,
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+{
+    let mut failure = None;
+    let result = write_tx(conn, |c| {
+        f(c).map_err(|e| {
+            failure = Some(e);
+            StoreError::Corrupt("rolled back".into())
+        })
+    });
+    match (result, failure) {
+        (Ok(v), _) => Ok(v),
+        (Err(_), Some(e)) => Err(e),
+        (Err(e), None) => Err(e.into()),
+    }
+}
+
 /// Current time in microseconds since the Unix epoch: the one time unit stored in the database.
 pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
