@@ -39,13 +39,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // The student's contract (web/contract/).
             .route("/formation", web::post().to(contract::home::choose))
             .route("/contrat/{code}/", web::get().to(contract::overview::show))
-            .route("/contrat/{code}/commencer", web::post().to(contract::overview::start))
-            .route("/contrat/{code}/reprendre", web::get().to(contract::overview::resume))
-            .route("/contrat/{code}/page/{page}", web::get().to(contract::page::show))
-            .route("/contrat/{code}/page/{page}", web::post().to(contract::page::submit))
-            .route("/contrat/{code}/recapitulatif", web::get().to(contract::summary::show))
-            .route("/contrat/{code}/signer", web::post().to(contract::summary::sign))
-            .route("/contrats/{id}/imprimer", web::get().to(contract::print::show)),
+            .route(
+                "/contrat/{code}/commencer",
+                web::post().to(contract::overview::start),
+            )
+            .route(
+                "/contrat/{code}/reprendre",
+                web::get().to(contract::overview::resume),
+            )
+            .route(
+                "/contrat/{code}/page/{page}",
+                web::get().to(contract::page::show),
+            )
+            .route(
+                "/contrat/{code}/page/{page}",
+                web::post().to(contract::page::submit),
+            )
+            .route(
+                "/contrat/{code}/recapitulatif",
+                web::get().to(contract::summary::show),
+            )
+            .route(
+                "/contrat/{code}/signer",
+                web::post().to(contract::summary::sign),
+            )
+            .route(
+                "/contrats/{id}/imprimer",
+                web::get().to(contract::print::show),
+            ),
     );
 }
 

@@ -68,7 +68,11 @@ fn the_demo_formations_are_the_documented_ones() {
         &std::fs::read_to_string(root.join("docs/examples/formations-demo.yaml")).unwrap(),
     )
     .unwrap();
-    let configured: Vec<Formation> = course.formations.iter().map(|f| f.formation.clone()).collect();
+    let configured: Vec<Formation> = course
+        .formations
+        .iter()
+        .map(|f| f.formation.clone())
+        .collect();
     assert_eq!(configured, documented);
     let groups: Vec<Vec<i64>> = course.formations.iter().map(|f| f.groups.clone()).collect();
     assert_eq!(groups, [[1], [2], [3]]);
@@ -128,7 +132,8 @@ formations:
     ] {
         let prefix = format!("{shown}:{line}:");
         assert!(
-            err.lines().any(|l| l.starts_with(&prefix) && l.contains(needle)),
+            err.lines()
+                .any(|l| l.starts_with(&prefix) && l.contains(needle)),
             "expected `{prefix}… {needle}` in:\n{err}"
         );
     }
@@ -156,23 +161,39 @@ async fn configure_import_export_and_show_a_course() {
     // Without its platform, a course cannot be configured.
     let out = cpre(Some(&db), &["course", "configure", DEMO]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cpre platform add"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cpre platform add"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = cpre(Some(&db), &["demo", "load"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("MATH, PHYS, INFO"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("MATH, PHYS, INFO"),
+        "{}",
+        stdout(&out)
+    );
     // Idempotent.
     let out = cpre(Some(&db), &["course", "configure", DEMO]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("questionnaire cpre-l1 : inchangé (version 1)"), "{text}");
+    assert!(
+        text.contains("questionnaire cpre-l1 : inchangé (version 1)"),
+        "{text}"
+    );
     assert!(text.contains("formation MATH : inchangée"), "{text}");
 
     // A changed questionnaire is a new version; the same one again changes nothing.
     let dir = tempfile::tempdir().unwrap();
     let changed = dir.path().join("questionnaire-l1.yaml");
-    let sample = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SAMPLE)).unwrap();
-    std::fs::write(&changed, sample.replace("title: Assiduité", "title: Assiduité et absences")).unwrap();
+    let sample =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SAMPLE)).unwrap();
+    std::fs::write(
+        &changed,
+        sample.replace("title: Assiduité", "title: Assiduité et absences"),
+    )
+    .unwrap();
     let import = |path: &str| {
         let mut args = vec!["questionnaire", "import", path];
         args.extend(COURSE);
@@ -180,9 +201,17 @@ async fn configure_import_export_and_show_a_course() {
     };
     let out = import(changed.to_str().unwrap());
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("version 2 publiée"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("version 2 publiée"),
+        "{}",
+        stdout(&out)
+    );
     let out = import(changed.to_str().unwrap());
-    assert!(stdout(&out).contains("inchangé, identique à la version 2"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("inchangé, identique à la version 2"),
+        "{}",
+        stdout(&out)
+    );
 
     // A questionnaire the course's formations do not fit is refused, nothing published.
     let misfit = dir.path().join("misfit.yaml");
@@ -194,7 +223,10 @@ async fn configure_import_export_and_show_a_course() {
     let out = import(misfit.to_str().unwrap());
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let err = stderr(&out);
-    assert!(err.contains("formation MATH") && err.contains("statuts"), "{err}");
+    assert!(
+        err.contains("formation MATH") && err.contains("statuts"),
+        "{err}"
+    );
     assert!(err.contains("rien n'a été publié"), "{err}");
 
     // Export: the latest, a given version, the original text.
@@ -202,14 +234,27 @@ async fn configure_import_export_and_show_a_course() {
     args.extend(COURSE);
     let out = cpre(Some(&db), &args);
     assert!(out.status.success(), "{}", stderr(&out));
-    let latest = Questionnaire::load("x.yaml", &stdout(&out)).unwrap().questionnaire;
+    let latest = Questionnaire::load("x.yaml", &stdout(&out))
+        .unwrap()
+        .questionnaire;
     assert_eq!(latest.pages()[2].title, "Assiduité et absences");
     let mut args = vec!["questionnaire", "export", "cpre-l1", "--version", "1"];
     args.extend(COURSE);
-    let v1 = Questionnaire::load("x.yaml", &stdout(&cpre(Some(&db), &args))).unwrap().questionnaire;
-    let original = Questionnaire::load("y.yaml", &sample).unwrap().questionnaire;
+    let v1 = Questionnaire::load("x.yaml", &stdout(&cpre(Some(&db), &args)))
+        .unwrap()
+        .questionnaire;
+    let original = Questionnaire::load("y.yaml", &sample)
+        .unwrap()
+        .questionnaire;
     assert_eq!(v1.content_hash(), original.content_hash());
-    let mut args = vec!["questionnaire", "export", "cpre-l1", "--version", "1", "--original"];
+    let mut args = vec![
+        "questionnaire",
+        "export",
+        "cpre-l1",
+        "--version",
+        "1",
+        "--original",
+    ];
     args.extend(COURSE);
     assert_eq!(stdout(&cpre(Some(&db), &args)), sample);
     let mut args = vec!["questionnaire", "export", "cpre-l1", "--version", "9"];
@@ -224,7 +269,12 @@ async fn configure_import_export_and_show_a_course() {
     let out = cpre(Some(&db), &args);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    for needle in ["2025-2026", "MATH — L1 Mathématiques ; groupes : 1", "cpre-l1 version 2", "Étudiants sans formation (0)"] {
+    for needle in [
+        "2025-2026",
+        "MATH — L1 Mathématiques ; groupes : 1",
+        "cpre-l1 version 2",
+        "Étudiants sans formation (0)",
+    ] {
         assert!(text.contains(needle), "{needle} in {text}");
     }
 }

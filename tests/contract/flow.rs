@@ -19,7 +19,11 @@ async fn a_math_student_fills_signs_and_gets_a_receipt(app: TestApp) {
     let first = student.start("MATH").await;
     assert_eq!(first.status, StatusCode::OK);
     assert_eq!(first.h1(), "Votre identité");
-    assert!(first.title().starts_with("Étape 1 sur "), "{}", first.title());
+    assert!(
+        first.title().starts_with("Étape 1 sur "),
+        "{}",
+        first.title()
+    );
     // Identity comes from the launch; the contact e-mail is prefilled and editable.
     assert!(first.text().contains("22510101"), "student number shown");
     assert_eq!(
@@ -29,18 +33,29 @@ async fn a_math_student_fills_signs_and_gets_a_receipt(app: TestApp) {
 
     let summary = student.fill(first, plain_answers).await;
     assert_eq!(summary.status, StatusCode::OK);
-    assert!(summary.title().contains("Vérifier et signer"), "{}", summary.title());
+    assert!(
+        summary.title().contains("Vérifier et signer"),
+        "{}",
+        summary.title()
+    );
     let text = summary.text();
     assert!(text.contains(PROJECT), "summary shows every answer");
     assert!(text.contains("Modifier"), "edit links");
-    assert!(summary.has("a[href$=\"/page/projet\"]"), "edit link to the page");
+    assert!(
+        summary.has("a[href$=\"/page/projet\"]"),
+        "edit link to the page"
+    );
     assert!(summary.has("input#consent[name=consent]"));
 
     // Signing needs the consent box.
     let unticked = summary.form("/signer");
     let refused = student.post(&unticked.action, &unticked.fields).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().contains("Cochez la case"), "{}", refused.text());
+    assert!(
+        refused.text().contains("Cochez la case"),
+        "{}",
+        refused.text()
+    );
     assert!(refused.has("#consent[aria-invalid=true]"));
     assert_eq!(count_where(&app, "contracts", "state = 'signed'").await, 0);
 
@@ -88,7 +103,10 @@ async fn a_math_student_fills_signs_and_gets_a_receipt(app: TestApp) {
         count_where(
             &app,
             "grade_outbox",
-            &format!("contract_id = '{}' AND completed AND state = 'pending'", row.id)
+            &format!(
+                "contract_id = '{}' AND completed AND state = 'pending'",
+                row.id
+            )
         )
         .await,
         1
@@ -107,14 +125,15 @@ async fn a_math_student_fills_signs_and_gets_a_receipt(app: TestApp) {
     assert!(crate::support::text(&again.page).contains("CPRE-2025-000001"));
 
     // The printable page.
-    let print = student
-        .get(&format!("/contrats/{}/imprimer", row.id))
-        .await;
+    let print = student.get(&format!("/contrats/{}/imprimer", row.id)).await;
     assert_eq!(print.status, StatusCode::OK);
     let text = print.text();
     assert!(text.contains("CPRE-2025-000001") && text.contains(&fingerprint));
     assert!(text.contains(PROJECT));
-    assert!(print.has("[data-print][hidden]"), "print button for JS only");
+    assert!(
+        print.has("[data-print][hidden]"),
+        "print button for JS only"
+    );
 }
 crate::on_both_backends!(
     a_math_student_fills_signs_and_gets_a_receipt,
@@ -139,7 +158,11 @@ async fn declare(student: &Student, code: &str, statuses: &[&str]) -> Page {
         .submit(page.form("").answer("a_un_statut", &["oui"]))
         .await;
     assert_eq!(revealed.status, StatusCode::OK, "{}", revealed.text());
-    assert!(revealed.text().contains("nouvelles questions"), "{}", revealed.text());
+    assert!(
+        revealed.text().contains("nouvelles questions"),
+        "{}",
+        revealed.text()
+    );
     assert!(revealed.has("fieldset#q-statuts"));
     let next = student
         .submit(revealed.form("").answer("statuts", statuses))
@@ -177,17 +200,34 @@ async fn each_formation_sees_its_own_amenagements(app: TestApp) {
     let page = declare(&math, "MATH", &["salarie"]).await;
     let page = to_amenagements(&math, page).await;
     let offered = page.options("amenagements_demandes");
-    assert!(offered.contains(&"dispense_assiduite_td".to_string()), "{offered:?}");
+    assert!(
+        offered.contains(&"dispense_assiduite_td".to_string()),
+        "{offered:?}"
+    );
     assert!(offered.contains(&"groupe_td_soir".to_string()));
-    assert!(!offered.contains(&"tiers_temps".to_string()), "handicap only");
-    assert!(!offered.iter().any(|o| o == "dispense_assiduite_tp_hors_securite" || o == "projets_a_distance"));
+    assert!(
+        !offered.contains(&"tiers_temps".to_string()),
+        "handicap only"
+    );
+    assert!(
+        !offered
+            .iter()
+            .any(|o| o == "dispense_assiduite_tp_hors_securite" || o == "projets_a_distance")
+    );
 
     let phys = launch_student(&app, "202", "2").await;
     let page = declare(&phys, "PHYS", &["salarie"]).await;
     let page = to_amenagements(&phys, page).await;
     let offered = page.options("amenagements_demandes");
-    assert!(offered.contains(&"dispense_assiduite_tp_hors_securite".to_string()), "{offered:?}");
-    assert!(!offered.iter().any(|o| o == "dispense_assiduite_td" || o == "groupe_td_soir"));
+    assert!(
+        offered.contains(&"dispense_assiduite_tp_hors_securite".to_string()),
+        "{offered:?}"
+    );
+    assert!(
+        !offered
+            .iter()
+            .any(|o| o == "dispense_assiduite_td" || o == "groupe_td_soir")
+    );
 
     let info = launch_student(&app, "203", "3").await;
     let page = declare(&info, "INFO", &["handicap"]).await;
@@ -195,7 +235,10 @@ async fn each_formation_sees_its_own_amenagements(app: TestApp) {
     let offered = page.options("amenagements_demandes");
     assert!(offered.contains(&"poste_adapte".to_string()), "{offered:?}");
     assert!(offered.contains(&"tiers_temps".to_string()));
-    assert!(!offered.contains(&"projets_a_distance".to_string()), "salariés only");
+    assert!(
+        !offered.contains(&"projets_a_distance".to_string()),
+        "salariés only"
+    );
 }
 crate::on_both_backends!(
     each_formation_sees_its_own_amenagements,
@@ -210,8 +253,16 @@ async fn each_status_leads_to_its_own_page() {
     configure_demo(&app).await;
     for (i, (status, page_id, heading)) in [
         ("salarie", "statut_salarie", "Étudiant salarié"),
-        ("sportif_haut_niveau", "statut_sportif", "Sportif de haut niveau"),
-        ("artiste_haut_niveau", "statut_artiste", "Artiste de haut niveau"),
+        (
+            "sportif_haut_niveau",
+            "statut_sportif",
+            "Sportif de haut niveau",
+        ),
+        (
+            "artiste_haut_niveau",
+            "statut_artiste",
+            "Artiste de haut niveau",
+        ),
         ("handicap", "statut_handicap", "Situation de handicap"),
         ("charge_famille", "statut_famille", "Chargé de famille"),
         ("elu_etudiant", "statut_elu", "Élu étudiant"),
@@ -222,7 +273,11 @@ async fn each_status_leads_to_its_own_page() {
         let student = launch_student(&app, &format!("3{i:02}"), "1").await;
         let next = declare(&student, "MATH", &[status]).await;
         let form = next.form("");
-        assert_eq!(Student::page_id(&form.action).as_deref(), Some(page_id), "{status}");
+        assert_eq!(
+            Student::page_id(&form.action).as_deref(),
+            Some(page_id),
+            "{status}"
+        );
         assert_eq!(next.h1(), heading);
         // The page after it is the aménagements page: no other status page.
         let filled = match page_id {
@@ -236,9 +291,18 @@ async fn each_status_leads_to_its_own_page() {
             _ => form.answer("instances_elu", &["crous"]),
         };
         let after = student.submit(filled).await;
-        assert_eq!(after.status, StatusCode::SEE_OTHER, "{status}: {}", after.text());
+        assert_eq!(
+            after.status,
+            StatusCode::SEE_OTHER,
+            "{status}: {}",
+            after.text()
+        );
         assert!(
-            after.location.as_deref().unwrap().ends_with("/page/amenagements"),
+            after
+                .location
+                .as_deref()
+                .unwrap()
+                .ends_with("/page/amenagements"),
             "{status}: {:?}",
             after.location
         );
@@ -277,7 +341,11 @@ async fn a_student_without_status_skips_every_status_page() {
         ]
     );
     // 10 pages + the summary.
-    assert!(summary.text().contains("Étape 11 sur 11"), "{}", summary.text());
+    assert!(
+        summary.text().contains("Étape 11 sur 11"),
+        "{}",
+        summary.text()
+    );
 }
 
 async fn a_draft_resumes_on_another_device(app: TestApp) {
@@ -299,7 +367,13 @@ async fn a_draft_resumes_on_another_device(app: TestApp) {
     assert!(home.contains("Reprendre"));
     let resume = laptop.get("/contrat/MATH/reprendre").await;
     assert_eq!(resume.status, StatusCode::SEE_OTHER);
-    assert!(resume.location.as_deref().unwrap().ends_with("/page/controle_connaissances"));
+    assert!(
+        resume
+            .location
+            .as_deref()
+            .unwrap()
+            .ends_with("/page/controle_connaissances")
+    );
     // Earlier pages keep their answers.
     let earlier = laptop.get("/contrat/MATH/page/assiduite").await;
     assert!(earlier.has("input[name=\"q.lu_assiduite\"][checked]"));
@@ -328,8 +402,16 @@ async fn previous_and_save_buttons_save_the_page() {
         .set("nav", &["previous"]);
     let back = student.post(&form.action, &form.fields).await;
     assert_eq!(back.status, StatusCode::SEE_OTHER);
-    assert!(back.location.as_deref().unwrap().ends_with("/page/identite"));
-    assert_eq!(answers_of(&contracts(&app).await[0])["lu_presentation"], true);
+    assert!(
+        back.location
+            .as_deref()
+            .unwrap()
+            .ends_with("/page/identite")
+    );
+    assert_eq!(
+        answers_of(&contracts(&app).await[0])["lu_presentation"],
+        true
+    );
 
     let identity = student.follow(&back).await;
     let form = identity
@@ -339,8 +421,15 @@ async fn previous_and_save_buttons_save_the_page() {
     let left = student.post(&form.action, &form.fields).await;
     assert_eq!(left.status, StatusCode::SEE_OTHER);
     let overview = student.follow(&left).await;
-    assert!(overview.text().contains("Vos réponses sont enregistrées"), "{}", overview.text());
-    assert_eq!(answers_of(&contracts(&app).await[0])["telephone"], "06 12 34 56 78");
+    assert!(
+        overview.text().contains("Vos réponses sont enregistrées"),
+        "{}",
+        overview.text()
+    );
+    assert_eq!(
+        answers_of(&contracts(&app).await[0])["telephone"],
+        "06 12 34 56 78"
+    );
 }
 
 #[tokio::test]
@@ -360,8 +449,15 @@ async fn refused_answers_are_shown_again_with_an_error_summary() {
     // The summary links to the field; the field says why and keeps what was typed.
     assert!(refused.has(".error-summary[role=alert][tabindex=\"-1\"] a[href=\"#q-telephone\"]"));
     assert!(refused.has("input#q-telephone[aria-invalid=true][aria-describedby~=\"q-telephone-error\"][value=\"12 34\"]"));
-    assert!(refused.text().contains("06 12 34 56 78"), "the pattern message shows an example");
-    assert_eq!(contracts(&app).await[0].revision, revision_before, "nothing saved");
+    assert!(
+        refused.text().contains("06 12 34 56 78"),
+        "the pattern message shows an example"
+    );
+    assert_eq!(
+        contracts(&app).await[0].revision,
+        revision_before,
+        "nothing saved"
+    );
 
     // A required question left empty.
     let form = refused.form("").answer("telephone", &[]);
@@ -370,7 +466,11 @@ async fn refused_answers_are_shown_again_with_an_error_summary() {
     let refused = student.submit(presentation.form("")).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.has("a[href=\"#q-lu_presentation\"]"));
-    assert!(refused.text().contains("revenir à la page précédente sans enregistrer"));
+    assert!(
+        refused
+            .text()
+            .contains("revenir à la page précédente sans enregistrer")
+    );
 }
 
 #[tokio::test]
@@ -386,7 +486,10 @@ async fn an_incomplete_contract_cannot_be_signed() {
     let text = summary.text();
     assert!(text.contains("Il reste"), "{text}");
     assert!(summary.has("a[href$=\"/page/presentation#q-lu_presentation\"]"));
-    assert!(!summary.has("form[action$=\"/signer\"]"), "no signature form");
+    assert!(
+        !summary.has("form[action$=\"/signer\"]"),
+        "no signature form"
+    );
     // Forcing the signature anyway.
     let revision = contracts(&app).await[0].revision.to_string();
     let csrf = student
@@ -440,19 +543,42 @@ async fn next_year_is_prefilled_from_last_year(app: TestApp) {
     };
     let home = crate::support::text(&student.home);
     assert!(home.contains("2026-2027"), "{home}");
-    assert!(home.contains("seront reprises"), "prefill announced: {home}");
-    assert!(home.contains("Vos autres contrats") && home.contains("CPRE-2025-000001"), "{home}");
+    assert!(
+        home.contains("seront reprises"),
+        "prefill announced: {home}"
+    );
+    assert!(
+        home.contains("Vos autres contrats") && home.contains("CPRE-2025-000001"),
+        "{home}"
+    );
     let first = student.start("MATH").await;
     let next = student.submit(first.form("")).await;
     let presentation = student.follow(&next).await;
-    assert!(presentation.text().contains("Vous avez déjà signé un contrat l'an dernier"), "contrat_precedent");
+    assert!(
+        presentation
+            .text()
+            .contains("Vous avez déjà signé un contrat l'an dernier"),
+        "contrat_precedent"
+    );
     let rows = contracts(&app).await;
-    let new = rows.iter().find(|c| c.academic_year == "2026-2027").unwrap();
+    let new = rows
+        .iter()
+        .find(|c| c.academic_year == "2026-2027")
+        .unwrap();
     assert_eq!(answers_of(new)["projet_formation"], PROJECT, "carried over");
-    assert!(answers_of(new).get("lu_presentation").is_none(), "acknowledgements are not carried");
-    assert_eq!(new.previous_contract_id.as_deref(), Some(rows[0].id.as_str()));
+    assert!(
+        answers_of(new).get("lu_presentation").is_none(),
+        "acknowledgements are not carried"
+    );
+    assert_eq!(
+        new.previous_contract_id.as_deref(),
+        Some(rows[0].id.as_str())
+    );
     let projet = student.get("/contrat/MATH/page/projet").await;
-    assert_eq!(crate::contract::select_text(&projet.html, "textarea#q-projet_formation"), PROJECT);
+    assert_eq!(
+        crate::contract::select_text(&projet.html, "textarea#q-projet_formation"),
+        PROJECT
+    );
 }
 crate::on_both_backends!(
     next_year_is_prefilled_from_last_year,
@@ -470,7 +596,9 @@ async fn a_draft_keeps_its_questionnaire_version() {
     // The designer publishes a new version: the assiduité page gets a new title.
     let mut course = demo_course(&app);
     let source = &mut course.questionnaires[0];
-    source.text = source.text.replace("title: Assiduité", "title: Assiduité et absences");
+    source.text = source
+        .text
+        .replace("title: Assiduité", "title: Assiduité et absences");
     source.questionnaire = std::sync::Arc::new(
         cpre::questionnaire::Questionnaire::load("questionnaire-l1.yaml", &source.text)
             .unwrap()
@@ -482,8 +610,15 @@ async fn a_draft_keeps_its_questionnaire_version() {
 
     let late = launch_student(&app, "1002", "1").await;
     late.start("MATH").await;
-    assert_eq!(late.get("/contrat/MATH/page/assiduite").await.h1(), "Assiduité et absences");
-    assert_eq!(early.get("/contrat/MATH/page/assiduite").await.h1(), "Assiduité", "still version 1");
+    assert_eq!(
+        late.get("/contrat/MATH/page/assiduite").await.h1(),
+        "Assiduité et absences"
+    );
+    assert_eq!(
+        early.get("/contrat/MATH/page/assiduite").await.h1(),
+        "Assiduité",
+        "still version 1"
+    );
     // And the early draft can be completed and signed on version 1.
     let first = early.get("/contrat/MATH/page/identite").await;
     let summary = early.fill(first, plain_answers).await;
@@ -494,10 +629,23 @@ async fn a_draft_keeps_its_questionnaire_version() {
         let id = rows[0].id.clone();
         app.state
             .db
-            .run(move |conn| Ok(cpre::store::contracts::signature(conn, &id, 1)?.unwrap().content))
+            .run(move |conn| {
+                Ok(cpre::store::contracts::signature(conn, &id, 1)?
+                    .unwrap()
+                    .content)
+            })
             .await
             .unwrap()
     };
-    assert_eq!(signing::SignedContent::read(&content).unwrap().questionnaire.version, 1);
-    assert_ne!(rows[0].questionnaire_version_id, rows[1].questionnaire_version_id);
+    assert_eq!(
+        signing::SignedContent::read(&content)
+            .unwrap()
+            .questionnaire
+            .version,
+        1
+    );
+    assert_ne!(
+        rows[0].questionnaire_version_id,
+        rows[1].questionnaire_version_id
+    );
 }

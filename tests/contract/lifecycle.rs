@@ -13,7 +13,11 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
     let (_, _) = signed_student(&app, "32", "1", "MATH").await;
     let rows = super::contracts(&app).await;
     assert_eq!(rows[0].number.as_deref(), Some("CPRE-2025-000001"));
-    assert_eq!(rows[1].number.as_deref(), Some("CPRE-2025-000002"), "numbers are unique");
+    assert_eq!(
+        rows[1].number.as_deref(),
+        Some("CPRE-2025-000002"),
+        "numbers are unique"
+    );
     let id = rows[0].id.clone();
     let staff = rows[1].user_id.clone(); // any user id stands for the member of staff here
 
@@ -22,7 +26,11 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
     let validated = app
         .state
         .db
-        .run(move |conn| Ok(in_transaction(conn, |c| lifecycle::validate(c, &cid, &actor))))
+        .run(move |conn| {
+            Ok(in_transaction(conn, |c| {
+                lifecycle::validate(c, &cid, &actor)
+            }))
+        })
         .await
         .unwrap()
         .unwrap();
@@ -32,12 +40,20 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
     let again = app
         .state
         .db
-        .run(move |conn| Ok(in_transaction(conn, |c| lifecycle::validate(c, &cid, &actor))))
+        .run(move |conn| {
+            Ok(in_transaction(conn, |c| {
+                lifecycle::validate(c, &cid, &actor)
+            }))
+        })
         .await
         .unwrap();
     assert!(matches!(again, Err(ContractError::WrongState { .. })));
     let overview = student.overview("MATH").await;
-    assert!(overview.text().contains("validé par l'équipe pédagogique"), "{}", overview.text());
+    assert!(
+        overview.text().contains("validé par l'équipe pédagogique"),
+        "{}",
+        overview.text()
+    );
 
     // Reopen: the grade is cleared, the student edits and signs version 2.
     let (cid, actor) = (id.clone(), staff.clone());
@@ -54,14 +70,22 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
         .unwrap();
     assert_eq!(reopened.state, "reopened");
     assert_eq!(
-        count_where(&app, "grade_outbox", &format!("contract_id = '{id}' AND NOT completed")).await,
+        count_where(
+            &app,
+            "grade_outbox",
+            &format!("contract_id = '{id}' AND NOT completed")
+        )
+        .await,
         1,
         "the grade is cleared"
     );
     let overview = student.overview("MATH").await;
     let text = overview.text();
     assert!(text.contains("rouvert"), "{text}");
-    assert!(text.contains("CPRE-2025-000001"), "the last signed version is still shown");
+    assert!(
+        text.contains("CPRE-2025-000001"),
+        "the last signed version is still shown"
+    );
     let projet = student.get("/contrat/MATH/page/projet").await;
     assert_eq!(projet.status, StatusCode::OK);
     let amended = format!("{PROJECT} Je vise aussi l'agrégation.");
@@ -79,7 +103,11 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
     let row = super::contracts(&app).await.remove(0);
     assert_eq!(row.state, "signed");
     assert_eq!(row.signature_seq, 2);
-    assert_eq!(row.number.as_deref(), Some("CPRE-2025-000001"), "same number");
+    assert_eq!(
+        row.number.as_deref(),
+        Some("CPRE-2025-000001"),
+        "same number"
+    );
     let cid = id.clone();
     let versions = app
         .state
@@ -90,18 +118,44 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
     assert_eq!(versions.len(), 2);
     let first = signing::SignedContent::read(&versions[0].content).unwrap();
     let second = signing::SignedContent::read(&versions[1].content).unwrap();
-    assert!(signing::verify(&versions[0].content, &versions[0].fingerprint));
-    assert!(signing::verify(&versions[1].content, &versions[1].fingerprint));
-    assert_eq!(first.answers.get("projet_formation").and_then(|a| a.as_text()), Some(PROJECT));
-    assert_eq!(second.answers.get("projet_formation").and_then(|a| a.as_text()), Some(amended.as_str()));
+    assert!(signing::verify(
+        &versions[0].content,
+        &versions[0].fingerprint
+    ));
+    assert!(signing::verify(
+        &versions[1].content,
+        &versions[1].fingerprint
+    ));
+    assert_eq!(
+        first
+            .answers
+            .get("projet_formation")
+            .and_then(|a| a.as_text()),
+        Some(PROJECT)
+    );
+    assert_eq!(
+        second
+            .answers
+            .get("projet_formation")
+            .and_then(|a| a.as_text()),
+        Some(amended.as_str())
+    );
     assert_eq!(
         second.contract.previous_fingerprint.as_deref(),
         Some(versions[0].fingerprint.as_str()),
         "versions are chained"
     );
-    assert_eq!(row.fingerprint.as_deref(), Some(versions[1].fingerprint.as_str()));
     assert_eq!(
-        count_where(&app, "grade_outbox", &format!("contract_id = '{id}' AND completed")).await,
+        row.fingerprint.as_deref(),
+        Some(versions[1].fingerprint.as_str())
+    );
+    assert_eq!(
+        count_where(
+            &app,
+            "grade_outbox",
+            &format!("contract_id = '{id}' AND completed")
+        )
+        .await,
         2,
         "completed again"
     );
@@ -115,7 +169,10 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
         .into_iter()
         .map(|e| e.kind)
         .collect();
-    assert_eq!(kinds, ["started", "signed", "validated", "reopened", "signed"]);
+    assert_eq!(
+        kinds,
+        ["started", "signed", "validated", "reopened", "signed"]
+    );
 }
 crate::on_both_backends!(
     an_amendment_keeps_every_signed_version,

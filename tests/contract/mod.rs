@@ -56,7 +56,12 @@ pub struct Student {
 pub async fn launch_student(app: &TestApp, sub: &str, groups: &str) -> Student {
     let browser = app.browser();
     let spec = LaunchSpec::student()
-        .person(sub, "Camille", &format!("Martin{sub}"), &format!("2251{sub:0>4}"))
+        .person(
+            sub,
+            "Camille",
+            &format!("Martin{sub}"),
+            &format!("2251{sub:0>4}"),
+        )
         .groups(groups);
     let launched = browser.launch(&app.platform, spec).await;
     Student {
@@ -114,7 +119,13 @@ pub fn select_text(html: &str, selector: &str) -> String {
     let sel = Selector::parse(selector).unwrap();
     doc.select(&sel)
         .next()
-        .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_default()
 }
 
@@ -225,7 +236,10 @@ impl Student {
 
     /// Follows a redirect.
     pub async fn follow(&self, p: &Page) -> Page {
-        let to = p.location.clone().unwrap_or_else(|| panic!("not a redirect: {} {}", p.status, p.html));
+        let to = p
+            .location
+            .clone()
+            .unwrap_or_else(|| panic!("not a redirect: {} {}", p.status, p.html));
         self.get(&to).await
     }
 
@@ -243,9 +257,15 @@ impl Student {
         let mut current = first;
         for _ in 0..40 {
             let form = current.form("");
-            let id = Self::page_id(&form.action).unwrap_or_else(|| panic!("not a page: {}", current.html));
+            let id = Self::page_id(&form.action)
+                .unwrap_or_else(|| panic!("not a page: {}", current.html));
             let posted = self.submit(answer(&id, form)).await;
-            assert_eq!(posted.status, StatusCode::SEE_OTHER, "page {id} refused: {}", posted.text());
+            assert_eq!(
+                posted.status,
+                StatusCode::SEE_OTHER,
+                "page {id} refused: {}",
+                posted.text()
+            );
             let to = posted.location.clone().unwrap();
             current = self.get(&to).await;
             if to.ends_with("/recapitulatif") {
@@ -270,7 +290,8 @@ async fn page(r: reqwest::Response) -> Page {
 }
 
 /// A project text long enough for the sample (at least 50 characters).
-pub const PROJECT: &str = "Je souhaite devenir professeure de mathématiques au collège, après un master MEEF.";
+pub const PROJECT: &str =
+    "Je souhaite devenir professeure de mathématiques au collège, après un master MEEF.";
 
 /// Answers of a student with no special status, for every page of the sample.
 pub fn plain_answers(page: &str, form: Form) -> Form {

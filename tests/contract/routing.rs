@@ -10,17 +10,29 @@ async fn a_student_in_no_formation_is_told_whom_to_contact_and_recorded(app: Tes
     configure_demo(&app).await;
     let student = launch_student(&app, "11", "99,98").await;
     let text = crate::support::text(&student.home);
-    assert!(text.contains("Votre formation n'a pas été reconnue"), "{text}");
+    assert!(
+        text.contains("Votre formation n'a pas été reconnue"),
+        "{text}"
+    );
     assert!(text.contains("Contactez la scolarité"), "{text}");
-    assert!(text.contains("scolarite-licence@univ.example.fr"), "contact of the course: {text}");
-    assert!(text.contains("99, 98") || text.contains("98, 99"), "group ids to give: {text}");
+    assert!(
+        text.contains("scolarite-licence@univ.example.fr"),
+        "contact of the course: {text}"
+    );
+    assert!(
+        text.contains("99, 98") || text.contains("98, 99"),
+        "group ids to give: {text}"
+    );
     assert!(text.contains("Camille Martin11"));
     assert_eq!(app.count("unrouted_students").await, 1);
     assert_eq!(app.count("contracts").await, 0);
     // Every visit is counted; the contract pages stay closed.
     let again = student.get(&format!("{}/", student.base)).await;
     assert_eq!(again.status, StatusCode::OK);
-    assert_eq!(count_where(&app, "unrouted_students", "launches = 2").await, 1);
+    assert_eq!(
+        count_where(&app, "unrouted_students", "launches = 2").await,
+        1
+    );
     assert_eq!(student.overview("MATH").await.status, StatusCode::FORBIDDEN);
 
     // The designer maps group 99 to INFO: the student is routed, the record disappears.
@@ -43,7 +55,10 @@ async fn a_course_not_configured_says_so() {
         .unwrap();
     let student = launch_student(&app, "12", "1").await;
     let text = crate::support::text(&student.home);
-    assert!(text.contains("Le contrat n'est pas encore ouvert"), "{text}");
+    assert!(
+        text.contains("Le contrat n'est pas encore ouvert"),
+        "{text}"
+    );
     assert_eq!(app.count("unrouted_students").await, 1);
     let page = student.overview("MATH").await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
@@ -60,8 +75,14 @@ async fn a_double_licence_student_chooses_among_their_formations_only(app: TestA
     };
     assert_eq!(home.h1(), "Choisissez votre contrat");
     let text = home.text();
-    assert!(text.contains("L1 Mathématiques") && text.contains("L1 Physique"), "{text}");
-    assert!(!text.contains("L1 Informatique"), "only the student's formations");
+    assert!(
+        text.contains("L1 Mathématiques") && text.contains("L1 Physique"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("L1 Informatique"),
+        "only the student's formations"
+    );
     assert!(text.contains("pas encore commencé"));
 
     // Choosing PHYS opens its contract.
@@ -70,11 +91,20 @@ async fn a_double_licence_student_chooses_among_their_formations_only(app: TestA
     let chosen = student
         .post(
             &choose.action,
-            &[("csrf".into(), csrf.clone()), ("formation".into(), "PHYS".into())],
+            &[
+                ("csrf".into(), csrf.clone()),
+                ("formation".into(), "PHYS".into()),
+            ],
         )
         .await;
     assert_eq!(chosen.status, StatusCode::SEE_OTHER);
-    assert!(chosen.location.as_deref().unwrap().ends_with("/contrat/PHYS/"));
+    assert!(
+        chosen
+            .location
+            .as_deref()
+            .unwrap()
+            .ends_with("/contrat/PHYS/")
+    );
     let phys = student.follow(&chosen).await;
     assert!(phys.text().contains("L1 Physique"));
 
@@ -82,13 +112,23 @@ async fn a_double_licence_student_chooses_among_their_formations_only(app: TestA
     let forced = student
         .post(
             &choose.action,
-            &[("csrf".into(), csrf.clone()), ("formation".into(), "INFO".into())],
+            &[
+                ("csrf".into(), csrf.clone()),
+                ("formation".into(), "INFO".into()),
+            ],
         )
         .await;
     assert_eq!(forced.status, StatusCode::FORBIDDEN);
-    assert!(forced.text().contains("n'est pas celui de votre formation"), "{}", forced.text());
+    assert!(
+        forced.text().contains("n'est pas celui de votre formation"),
+        "{}",
+        forced.text()
+    );
     assert_eq!(student.overview("INFO").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(student.get("/contrat/INFO/page/identite").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        student.get("/contrat/INFO/page/identite").await.status,
+        StatusCode::FORBIDDEN
+    );
     let unknown = student
         .post(
             &choose.action,
@@ -121,26 +161,49 @@ async fn teachers_keep_their_page_and_cannot_use_the_student_pages() {
     let launched = browser
         .launch(&app.platform, LaunchSpec::teacher().groups("1"))
         .await;
-    assert!(launched.page.contains("Claire Dubois"), "teacher's page unchanged");
+    assert!(
+        launched.page.contains("Claire Dubois"),
+        "teacher's page unchanged"
+    );
     let base = launched.base;
     let overview = browser.get(&format!("{base}/contrat/MATH/")).await;
     assert_eq!(overview.status(), StatusCode::FORBIDDEN);
-    assert!(overview.text().await.unwrap().contains("réservée aux étudiants"));
+    assert!(
+        overview
+            .text()
+            .await
+            .unwrap()
+            .contains("réservée aux étudiants")
+    );
     // Even with a valid CSRF token of the teacher's own session.
     let csrf: String = {
-        use diesel::prelude::*;
         use cpre::store::schema::sessions;
+        use diesel::prelude::*;
         app.state
             .db
-            .run(|conn| Ok(sessions::table.select(sessions::csrf_token).get_result(conn)?))
+            .run(|conn| {
+                Ok(sessions::table
+                    .select(sessions::csrf_token)
+                    .get_result(conn)?)
+            })
             .await
             .unwrap()
     };
-    for path in ["/contrat/MATH/commencer", "/contrat/MATH/page/identite", "/contrat/MATH/signer", "/formation"] {
+    for path in [
+        "/contrat/MATH/commencer",
+        "/contrat/MATH/page/identite",
+        "/contrat/MATH/signer",
+        "/formation",
+    ] {
         let r = browser
             .post_form(
                 &format!("{base}{path}"),
-                &[("csrf", &csrf), ("revision", "1"), ("formation", "MATH"), ("consent", "oui")],
+                &[
+                    ("csrf", &csrf),
+                    ("revision", "1"),
+                    ("formation", "MATH"),
+                    ("consent", "oui"),
+                ],
             )
             .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");

@@ -33,7 +33,14 @@ async fn answers_to_hidden_questions_are_dropped(app: TestApp) {
         .answer("heures_travail", &["30"]);
     let saved = student.submit(forged).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    assert!(saved.location.as_deref().unwrap().ends_with("/page/accompagnement"), "no status page");
+    assert!(
+        saved
+            .location
+            .as_deref()
+            .unwrap()
+            .ends_with("/page/accompagnement"),
+        "no status page"
+    );
     let stored = answers_of(&contracts(&app).await[0]);
     assert_eq!(stored["a_un_statut"], "non");
     assert!(stored.get("statuts").is_none(), "{stored}");
@@ -51,7 +58,11 @@ async fn answers_to_hidden_questions_are_dropped(app: TestApp) {
         )
         .await;
     assert_eq!(hidden.status, StatusCode::BAD_REQUEST);
-    assert!(hidden.text().contains("ne fait pas partie de votre contrat"));
+    assert!(
+        hidden
+            .text()
+            .contains("ne fait pas partie de votre contrat")
+    );
     let unknown = student
         .post(
             &format!("{}/contrat/MATH/page/nope", student.base),
@@ -62,7 +73,11 @@ async fn answers_to_hidden_questions_are_dropped(app: TestApp) {
         )
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    assert!(answers_of(&contracts(&app).await[0]).get("heures_travail").is_none());
+    assert!(
+        answers_of(&contracts(&app).await[0])
+            .get("heures_travail")
+            .is_none()
+    );
 }
 crate::on_both_backends!(
     answers_to_hidden_questions_are_dropped,
@@ -92,13 +107,23 @@ async fn an_option_of_another_formation_is_refused(app: TestApp) {
     assert_eq!(amenagements.h1(), "Aménagements d'études");
     let before = contracts(&app).await[0].clone();
     // `binome_tp_fixe` is a PHYS aménagement; `tiers_temps` a MATH one not offered here.
-    for forged in [["groupe_td_soir", "binome_tp_fixe"], ["groupe_td_soir", "tiers_temps"]] {
+    for forged in [
+        ["groupe_td_soir", "binome_tp_fixe"],
+        ["groupe_td_soir", "tiers_temps"],
+    ] {
         let refused = student
-            .submit(amenagements.form("").answer("amenagements_demandes", &forged))
+            .submit(
+                amenagements
+                    .form("")
+                    .answer("amenagements_demandes", &forged),
+            )
             .await;
         assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{forged:?}");
         assert!(refused.has(".error-summary a[href=\"#q-amenagements_demandes-0\"]"));
-        assert!(refused.has("input[value=groupe_td_soir][checked]"), "what was ticked stays ticked");
+        assert!(
+            refused.has("input[value=groupe_td_soir][checked]"),
+            "what was ticked stays ticked"
+        );
     }
     let after = contracts(&app).await[0].clone();
     assert_eq!(after.revision, before.revision, "nothing saved");
@@ -126,8 +151,14 @@ async fn another_students_contract_is_not_found(app: TestApp) {
     // A draft is not printable, even by its owner.
     bob.start("MATH").await;
     let bobs = contracts(&app).await[1].id.clone();
-    assert_eq!(bob.get(&format!("/contrats/{bobs}/imprimer")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(bob.get("/contrats/not-an-id/imprimer").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        bob.get(&format!("/contrats/{bobs}/imprimer")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bob.get("/contrats/not-an-id/imprimer").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 crate::on_both_backends!(
     another_students_contract_is_not_found,
@@ -146,7 +177,10 @@ async fn a_signed_contract_cannot_be_changed(app: TestApp) {
 
     // Old forms, posted after the signature.
     let changed = student
-        .submit(old_page.clone().answer("projet_formation", &["Autre projet, beaucoup plus court mais assez long quand même."]))
+        .submit(old_page.clone().answer(
+            "projet_formation",
+            &["Autre projet, beaucoup plus court mais assez long quand même."],
+        ))
         .await;
     assert_eq!(changed.status, StatusCode::CONFLICT);
     assert!(changed.text().contains("déjà signé"), "{}", changed.text());
@@ -158,7 +192,11 @@ async fn a_signed_contract_cannot_be_changed(app: TestApp) {
             &[("csrf".into(), old_page.get("csrf").unwrap().into())],
         )
         .await;
-    assert_eq!(restarted.status, StatusCode::SEE_OTHER, "starting again just shows the contract");
+    assert_eq!(
+        restarted.status,
+        StatusCode::SEE_OTHER,
+        "starting again just shows the contract"
+    );
     // Pages of a signed contract lead to the receipt.
     let page = student.get("/contrat/MATH/page/projet").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -192,26 +230,42 @@ async fn a_stale_form_is_refused_without_losing_what_was_typed(app: TestApp) {
         .await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     assert!(stale.text().contains("a été modifié"), "{}", stale.text());
-    assert!(stale.has("input#q-telephone[value=\"06 99 99 99 99\"]"), "typed value kept");
+    assert!(
+        stale.has("input#q-telephone[value=\"06 99 99 99 99\"]"),
+        "typed value kept"
+    );
     let after = contracts(&app).await[0].clone();
     assert_eq!(after.revision, before.revision, "nothing saved");
     assert_eq!(answers_of(&after)["telephone"], "07 00 00 00 01");
     // The page shown again carries the current revision: sending it again works.
     let again = student.submit(stale.form("")).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
-    assert_eq!(answers_of(&contracts(&app).await[0])["telephone"], "06 99 99 99 99");
+    assert_eq!(
+        answers_of(&contracts(&app).await[0])["telephone"],
+        "06 99 99 99 99"
+    );
 
     // A summary consented to before a change is not signed.
     let first = student.get("/contrat/MATH/page/presentation").await;
     let summary = student.fill(first, plain_answers).await;
     let tab = student.get("/contrat/MATH/page/projet").await;
     student
-        .submit(tab.form("").answer("projet_formation", &[&format!("{PROJECT} Et la recherche.")]))
+        .submit(tab.form("").answer(
+            "projet_formation",
+            &[&format!("{PROJECT} Et la recherche.")],
+        ))
         .await;
     let stale = sign(&student, &summary).await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
-    assert!(stale.text().contains("n'a pas été signé"), "{}", stale.text());
-    assert!(stale.text().contains("Et la recherche."), "the summary shows the current answers");
+    assert!(
+        stale.text().contains("n'a pas été signé"),
+        "{}",
+        stale.text()
+    );
+    assert!(
+        stale.text().contains("Et la recherche."),
+        "the summary shows the current answers"
+    );
     assert_eq!(count_where(&app, "contracts", "state = 'signed'").await, 0);
     let signed = sign(&student, &stale).await;
     assert_eq!(signed.status, StatusCode::SEE_OTHER);
@@ -235,7 +289,10 @@ async fn forms_without_the_right_csrf_token_are_refused() {
             Some(c) => start.clone().set("csrf", &[c]).fields,
             None => start.clone().set("csrf", &[]).fields,
         };
-        assert_eq!(student.post(&start.action, &fields).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            student.post(&start.action, &fields).await.status,
+            StatusCode::FORBIDDEN
+        );
         let chooser = student
             .post(
                 &format!("{}/formation", student.base),
@@ -257,7 +314,10 @@ async fn forms_without_the_right_csrf_token_are_refused() {
     let summary = student.fill(first, plain_answers).await;
     let sign_form = summary.form("/signer").set("consent", &["oui"]);
     let refused = student
-        .post(&sign_form.action, &sign_form.clone().set("csrf", &["x"]).fields)
+        .post(
+            &sign_form.action,
+            &sign_form.clone().set("csrf", &["x"]).fields,
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(count_where(&app, "contracts", "state = 'signed'").await, 0);

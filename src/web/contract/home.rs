@@ -142,12 +142,7 @@ pub async fn choose(
     let verdict = state
         .db
         .run(move |conn| {
-            routing::formation_of_student(
-                conn,
-                &student.context.id,
-                &student.group_ids,
-                &checked,
-            )
+            routing::formation_of_student(conn, &student.context.id, &student.group_ids, &checked)
         })
         .await?;
     match verdict {

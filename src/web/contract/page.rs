@@ -15,7 +15,7 @@ use crate::state::AppState;
 use super::super::session::Session;
 use super::super::templates::ser;
 use super::view::{PageFields, Values, page_fields};
-use super::{PagePath, contract_url, page_context, see_other, student_of, with_status};
+use super::{Chrome, PagePath, chrome_context, contract_url, see_other, student_of};
 
 /// Why a page is shown again instead of moving on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,8 +27,6 @@ pub enum Notice {
     Stale,
 }
 
-/// Renders page `page_id` of a workspace. `posted` is the submitted form when showing it
-/// again (the questions visible are then those the typed answers give).
 fn render_page(
     session: &Session,
     ws: &Workspace,
@@ -38,6 +36,33 @@ fn render_page(
     notice: Notice,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
+    let (status, html) = render(
+        &Chrome::of(session),
+        ws,
+        page_id,
+        posted,
+        errors,
+        notice,
+        status,
+    )?;
+    Ok(HttpResponse::build(status)
+        .content_type(actix_web::http::header::ContentType::html())
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(html))
+}
+
+/// Renders page `page_id` of a workspace: the status to answer with and the HTML. `posted`
+/// is the submitted form when showing it again (the questions visible are then those the
+/// typed answers give). Pure: no database (the benchmark times it).
+pub fn render(
+    chrome: &Chrome,
+    ws: &Workspace,
+    page_id: &str,
+    posted: Option<&[(String, String)]>,
+    errors: &[FieldError],
+    notice: Notice,
+    status: StatusCode,
+) -> AppResult<(StatusCode, String)> {
     let q = &ws.questionnaire;
     let answers = match posted {
         Some(f) => form::provisional(q, &ws.answers, page_id, f),
@@ -83,10 +108,12 @@ fn render_page(
             _ => None,
         })
         .collect();
-    let base = contract_url(session, &ws.formation.code);
-    let previous = flow.previous_page(page_id).map(|p| format!("{base}page/{}", p.id));
-    let ctx = page_context(
-        session,
+    let base = chrome.contract_url(&ws.formation.code);
+    let previous = flow
+        .previous_page(page_id)
+        .map(|p| format!("{base}page/{}", p.id));
+    let ctx = chrome_context(
+        chrome,
         Some(ws),
         context! {
             page_id => page.id,
@@ -105,7 +132,8 @@ fn render_page(
             overview_url => base,
         },
     );
-    with_status(status, "contract/page.html", ctx)
+    let html = super::super::templates::render_string("contract/page.html", ctx)?;
+    Ok((status, html))
 }
 
 /// `GET /s/{token}/contrat/{code}/page/{page}`.
@@ -128,9 +156,19 @@ pub async fn show(
     if flow.page(&page).is_none() {
         // A page that the answers hide (an old link): back to where the student is.
         let target = super::overview::resume_target(&ws);
-        return Ok(see_other(super::overview::location(&session, &code, &target)));
+        return Ok(see_other(super::overview::location(
+            &session, &code, &target,
+        )));
     }
-    render_page(&session, &ws, &page, None, &[], Notice::None, StatusCode::OK)
+    render_page(
+        &session,
+        &ws,
+        &page,
+        None,
+        &[],
+        Notice::None,
+        StatusCode::OK,
+    )
 }
 
 /// Where the buttons of a page go.
@@ -203,7 +241,15 @@ pub async fn submit(
             if tampered {
                 tracing::warn!(user = %session.user.id, page = %page, "answer not offered to this student refused");
             }
-            render_page(&session, &ws, &page, Some(&form), &errors, Notice::Invalid, status)
+            render_page(
+                &session,
+                &ws,
+                &page,
+                Some(&form),
+                &errors,
+                Notice::Invalid,
+                status,
+            )
         }
         SaveOutcome::Stale(ws) => render_page(
             &session,
@@ -216,4 +262,3 @@ pub async fn submit(
         ),
     }
 }
-

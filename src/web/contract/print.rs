@@ -4,8 +4,8 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::contract::student::{self, SignedView};
 use crate::contract::ContractError;
+use crate::contract::student::{self, SignedView};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 

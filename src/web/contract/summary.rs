@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::contract::student::{self, SignOutcome, Workspace};
 use crate::contract::in_transaction;
+use crate::contract::student::{self, SignOutcome, Workspace};
 use crate::error::{AppError, AppResult};
 use crate::questionnaire::Problem;
 use crate::state::AppState;
@@ -142,7 +142,10 @@ pub async fn sign(
     match outcome {
         SignOutcome::Signed(s) => {
             tracing::info!(user = %session.user.id, number = %s.number, seq = s.seq, "contract signed");
-            Ok(see_other(format!("{}?signe=1", contract_url(&session, &code))))
+            Ok(see_other(format!(
+                "{}?signe=1",
+                contract_url(&session, &code)
+            )))
         }
         SignOutcome::Incomplete(ws, _) => render_summary(
             &session,
@@ -150,6 +153,8 @@ pub async fn sign(
             Attempt::Incomplete,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        SignOutcome::Stale(ws) => render_summary(&session, &ws, Attempt::Stale, StatusCode::CONFLICT),
+        SignOutcome::Stale(ws) => {
+            render_summary(&session, &ws, Attempt::Stale, StatusCode::CONFLICT)
+        }
     }
 }
