@@ -144,6 +144,18 @@ pub struct Signature {
 /// caller read it (another tab or device): nothing is written.
 pub fn sign(conn: &mut DbConn, seal: Seal<'_>) -> Result<Option<Signature>, ContractError> {
     let row = seal.contract;
+    // First the conditional state change: a stale or concurrent signature stops here,
+    // before taking a number.
+    if !contracts::claim_for_signature(
+        conn,
+        &row.id,
+        row.revision,
+        &ContractState::EDITABLE,
+        ContractState::Signed.as_str(),
+        seal.now,
+    )? {
+        return Ok(None);
+    }
     let seq = row.signature_seq + 1;
     let number = match &row.number {
         Some(n) => n.clone(),
@@ -165,13 +177,10 @@ pub fn sign(conn: &mut DbConn, seal: Seal<'_>) -> Result<Option<Signature>, Cont
         .map_err(|e| ContractError::Corrupt(format!("signed content: {e}")))?;
     let answers = serde_json::to_string(seal.answers)
         .map_err(|e| ContractError::Corrupt(format!("answers: {e}")))?;
-    let updated = contracts::mark_signed(
+    contracts::record_signature(
         conn,
         &row.id,
-        row.revision,
-        &ContractState::EDITABLE,
         &SignatureUpdate {
-            state: ContractState::Signed.as_str(),
             answers: &answers,
             number: &number,
             seq,
@@ -179,9 +188,6 @@ pub fn sign(conn: &mut DbConn, seal: Seal<'_>) -> Result<Option<Signature>, Cont
             fingerprint: &fingerprint,
         },
     )?;
-    if !updated {
-        return Ok(None);
-    }
     contracts::insert_signature(
         conn,
         &row.id,

@@ -231,24 +231,16 @@ pub fn save_draft(
     Ok(updated == 1)
 }
 
-/// What a signature writes on the contract row.
-#[derive(Debug, Clone)]
-pub struct SignatureUpdate<'a> {
-    pub state: &'a str,
-    pub answers: &'a str,
-    pub number: &'a str,
-    pub seq: i32,
-    pub signed_at: i64,
-    pub fingerprint: &'a str,
-}
-
-/// Marks a contract signed (if still at `revision` and in one of `from_states`).
-pub fn mark_signed(
+/// Claims a contract for a signature: makes it `to_state` if it is still at `revision` and in
+/// one of `from_states` (the conditional update takes the row lock on PostgreSQL, so of two
+/// concurrent signatures one only gets `true`). Returns whether it did.
+pub fn claim_for_signature(
     conn: &mut DbConn,
     id: &str,
     revision: i32,
     from_states: &[&str],
-    update: &SignatureUpdate<'_>,
+    to_state: &str,
+    now: i64,
 ) -> StoreResult<bool> {
     let updated = diesel::update(
         contracts::table
@@ -257,19 +249,42 @@ pub fn mark_signed(
             .filter(contracts::state.eq_any(from_states)),
     )
     .set((
-        contracts::state.eq(update.state),
-        contracts::answers.eq(update.answers),
-        contracts::number.eq(update.number),
-        contracts::signature_seq.eq(update.seq),
-        contracts::signed_at.eq(update.signed_at),
-        contracts::fingerprint.eq(update.fingerprint),
-        contracts::validated_at.eq(None::<i64>),
-        contracts::validated_by.eq(None::<String>),
+        contracts::state.eq(to_state),
         contracts::revision.eq(revision + 1),
-        contracts::updated_at.eq(update.signed_at),
+        contracts::updated_at.eq(now),
     ))
     .execute(conn)?;
     Ok(updated == 1)
+}
+
+/// What a signature writes on the contract row (after [`claim_for_signature`]).
+#[derive(Debug, Clone)]
+pub struct SignatureUpdate<'a> {
+    pub answers: &'a str,
+    pub number: &'a str,
+    pub seq: i32,
+    pub signed_at: i64,
+    pub fingerprint: &'a str,
+}
+
+/// Records a signature on a claimed contract.
+pub fn record_signature(
+    conn: &mut DbConn,
+    id: &str,
+    update: &SignatureUpdate<'_>,
+) -> StoreResult<()> {
+    diesel::update(contracts::table.find(id))
+        .set((
+            contracts::answers.eq(update.answers),
+            contracts::number.eq(update.number),
+            contracts::signature_seq.eq(update.seq),
+            contracts::signed_at.eq(update.signed_at),
+            contracts::fingerprint.eq(update.fingerprint),
+            contracts::validated_at.eq(None::<i64>),
+            contracts::validated_by.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Changes the state of a contract if it is in one of `from_states`; `validated` sets or

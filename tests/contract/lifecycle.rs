@@ -221,3 +221,59 @@ async fn without_a_placement_no_grade_is_enqueued() {
     assert_eq!(app.count("contract_signatures").await, 1);
     assert_eq!(app.count("grade_outbox").await, 0);
 }
+
+async fn concurrent_signatures_get_distinct_numbers(app: TestApp) {
+    configure_demo(&app).await;
+    let mut ready = Vec::new();
+    for sub in ["51", "52", "53", "54"] {
+        let student = launch_student(&app, sub, "1").await;
+        let first = student.start("MATH").await;
+        let summary = student.fill(first, plain_answers).await;
+        ready.push((student, summary));
+    }
+    let [(a, sa), (b, sb), (c, sc), (d, sd)] =
+        <[(Student, Page); 4]>::try_from(ready).ok().unwrap();
+    let (ra, rb, rc, rd) = tokio::join!(sign(&a, &sa), sign(&b, &sb), sign(&c, &sc), sign(&d, &sd));
+    for r in [&ra, &rb, &rc, &rd] {
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    }
+    let mut numbers: Vec<String> = super::contracts(&app)
+        .await
+        .into_iter()
+        .filter_map(|c| c.number)
+        .collect();
+    numbers.sort();
+    assert_eq!(
+        numbers,
+        [
+            "CPRE-2025-000001",
+            "CPRE-2025-000002",
+            "CPRE-2025-000003",
+            "CPRE-2025-000004"
+        ]
+    );
+    // The same summary sent twice at once signs once.
+    let e = launch_student(&app, "55", "1").await;
+    let first = e.start("MATH").await;
+    let summary = e.fill(first, plain_answers).await;
+    let (r1, r2) = tokio::join!(sign(&e, &summary), sign(&e, &summary));
+    let mut statuses = [r1.status, r2.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+    assert_eq!(app.count("contract_signatures").await, 5);
+    assert_eq!(app.count("grade_outbox").await, 5);
+    assert_eq!(
+        count_where(
+            &app,
+            "contract_counters",
+            "scope = '2025' AND last_value = 5"
+        )
+        .await,
+        1,
+        "no number is lost to a refused signature"
+    );
+}
+crate::on_both_backends!(
+    concurrent_signatures_get_distinct_numbers,
+    super::concurrent_signatures_get_distinct_numbers
+);

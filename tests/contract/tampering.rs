@@ -323,3 +323,19 @@ async fn forms_without_the_right_csrf_token_are_refused() {
     assert_eq!(count_where(&app, "contracts", "state = 'signed'").await, 0);
     let _ = before;
 }
+
+async fn the_same_page_sent_twice_at_once_is_saved_once(app: TestApp) {
+    configure_demo(&app).await;
+    let student = launch_student(&app, "28", "1").await;
+    let first = student.start("MATH").await;
+    let form = first.form("").answer("telephone", &["06 12 34 56 78"]);
+    let (r1, r2) = tokio::join!(student.submit(form.clone()), student.submit(form));
+    let mut statuses = [r1.status, r2.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+    assert_eq!(contracts(&app).await[0].revision, 2, "one save");
+}
+crate::on_both_backends!(
+    the_same_page_sent_twice_at_once_is_saved_once,
+    super::the_same_page_sent_twice_at_once_is_saved_once
+);
