@@ -7,7 +7,7 @@ use super::{ContractError, numbering};
 use crate::grades::outbox::{self, Completion};
 use crate::questionnaire::export::{canonical_json, sha256_hex};
 use crate::questionnaire::{Answers, Formation};
-use crate::store::contracts::{self, ContractRow, SignatureUpdate};
+use crate::store::contracts::{self, ContractRow, NewSignature, SignatureUpdate};
 use crate::store::{DbConn, StoreError, micros_to_datetime};
 
 /// Format tag of the signed content (changes only if its shape does).
@@ -190,13 +190,15 @@ pub fn sign(conn: &mut DbConn, seal: Seal<'_>) -> Result<Option<Signature>, Cont
     )?;
     contracts::insert_signature(
         conn,
-        &row.id,
-        seq,
-        &row.questionnaire_version_id,
-        &text,
-        &fingerprint,
-        seal.now,
-        seal.signer_id,
+        &NewSignature {
+            contract_id: &row.id,
+            seq,
+            questionnaire_version_id: &row.questionnaire_version_id,
+            content: &text,
+            fingerprint: &fingerprint,
+            signed_at: seal.now,
+            signed_by: seal.signer_id,
+        },
     )?;
     contracts::add_event(
         conn,

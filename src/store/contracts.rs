@@ -313,28 +313,31 @@ pub fn set_state(
     Ok(updated == 1)
 }
 
-/// Records a signed version.
-pub fn insert_signature(
-    conn: &mut DbConn,
-    contract_id: &str,
-    seq: i32,
-    questionnaire_version_id: &str,
-    content: &str,
-    fingerprint: &str,
-    signed_at: i64,
-    signed_by: &str,
-) -> StoreResult<String> {
+/// A signed version to record.
+#[derive(Debug, Clone)]
+pub struct NewSignature<'a> {
+    pub contract_id: &'a str,
+    pub seq: i32,
+    pub questionnaire_version_id: &'a str,
+    pub content: &'a str,
+    pub fingerprint: &'a str,
+    pub signed_at: i64,
+    pub signed_by: &'a str,
+}
+
+/// Records a signed version (rows of `contract_signatures` are only ever inserted).
+pub fn insert_signature(conn: &mut DbConn, new: &NewSignature<'_>) -> StoreResult<String> {
     let id = new_id();
     diesel::insert_into(contract_signatures::table)
         .values((
             contract_signatures::id.eq(&id),
-            contract_signatures::contract_id.eq(contract_id),
-            contract_signatures::seq.eq(seq),
-            contract_signatures::questionnaire_version_id.eq(questionnaire_version_id),
-            contract_signatures::content.eq(content),
-            contract_signatures::fingerprint.eq(fingerprint),
-            contract_signatures::signed_at.eq(signed_at),
-            contract_signatures::signed_by.eq(signed_by),
+            contract_signatures::contract_id.eq(new.contract_id),
+            contract_signatures::seq.eq(new.seq),
+            contract_signatures::questionnaire_version_id.eq(new.questionnaire_version_id),
+            contract_signatures::content.eq(new.content),
+            contract_signatures::fingerprint.eq(new.fingerprint),
+            contract_signatures::signed_at.eq(new.signed_at),
+            contract_signatures::signed_by.eq(new.signed_by),
         ))
         .execute(conn)?;
     Ok(id)

@@ -112,7 +112,7 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
     let versions = app
         .state
         .db
-        .run(move |conn| Ok(contracts::signatures_of(conn, &cid)?))
+        .run(move |conn| contracts::signatures_of(conn, &cid))
         .await
         .unwrap();
     assert_eq!(versions.len(), 2);
@@ -163,7 +163,7 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
     let kinds: Vec<String> = app
         .state
         .db
-        .run(move |conn| Ok(contracts::events_of(conn, &cid)?))
+        .run(move |conn| contracts::events_of(conn, &cid))
         .await
         .unwrap()
         .into_iter()
