@@ -210,3 +210,35 @@ async fn teachers_keep_their_page_and_cannot_use_the_student_pages() {
     }
     assert_eq!(app.count("contracts").await, 0);
 }
+
+#[tokio::test]
+async fn a_formation_left_out_of_the_file_is_archived_and_comes_back_with_its_contracts() {
+    let app = crate::support::app::spawn(crate::support::db::Backend::Sqlite)
+        .await
+        .unwrap();
+    configure_demo(&app).await;
+    let student = launch_student(&app, "14", "2").await;
+    student.start("PHYS").await;
+
+    let mut without = demo_course(&app);
+    without.formations.retain(|f| f.formation.code != "PHYS");
+    let applied = configure(&app, without).await;
+    assert_eq!(applied.archived, ["PHYS"]);
+    let home = student.get(&format!("{}/", student.base)).await;
+    assert!(
+        home.text().contains("Votre formation n'a pas été reconnue"),
+        "{}",
+        home.text()
+    );
+    assert_eq!(student.overview("PHYS").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("contracts").await, 1, "its contracts are kept");
+
+    configure_demo(&app).await;
+    let home = student.get(&format!("{}/", student.base)).await;
+    assert!(
+        home.text().contains("en cours de remplissage"),
+        "{}",
+        home.text()
+    );
+    assert_eq!(app.count("formations").await, 3);
+}
