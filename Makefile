@@ -1,5 +1,6 @@
 # cpre — two commands do all the set-up on a fresh Debian machine with Rust:
-#   make run    the tool on http://127.0.0.1:8080 with SQLite at ./data/cpre.sqlite
+#   make run    the tool on http://127.0.0.1:8080 with SQLite at ./data/cpre.sqlite, and the
+#               demo course of lti-config/demo/ (the local Moodle lab; demo only)
 #   make test   every test (the PostgreSQL suite too when CPRE_TEST_POSTGRES_URL is set)
 
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 .PHONY: run test test-pg ci fmt lint bench deps build release clean
 
 run: deps
-	CPRE_DATABASE_URL=$${CPRE_DATABASE_URL:-sqlite://data/cpre.sqlite} $(CARGO) run --release --bin cpre -- serve
+	CPRE_DATABASE_URL=$${CPRE_DATABASE_URL:-sqlite://data/cpre.sqlite} $(CARGO) run --release --bin cpre -- serve --demo
 
 test: deps
 	$(CARGO) test
@@ -34,6 +35,7 @@ ci: fmt lint test-pg
 
 bench: deps
 	$(CARGO) bench --bench launch
+	$(CARGO) bench --bench questionnaire
 
 build: deps
 	$(CARGO) build

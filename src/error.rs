@@ -9,6 +9,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::ContentType;
 use actix_web::{HttpResponse, ResponseError};
 
+use crate::contract::ContractError;
+use crate::course::routing::Refusal;
 use crate::lti::launch::LaunchError;
 use crate::lti::oidc::LoginError;
 use crate::store::StoreError;
@@ -40,6 +42,8 @@ pub enum AppError {
     BadRequest(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("contract: {0}")]
+    Contract(#[from] ContractError),
     #[error("template: {0:#}")]
     Template(#[from] minijinja::Error),
     #[error("internal: {0:#}")]
@@ -61,6 +65,7 @@ impl AppError {
             AppError::NotFound => "not_found".into(),
             AppError::BadRequest(_) => "bad_request".into(),
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => "internal".into(),
+            AppError::Contract(e) => contract_code(e).into(),
         }
     }
 
@@ -138,6 +143,7 @@ impl ResponseError for AppError {
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
+            AppError::Contract(e) => contract_status(e),
         }
     }
 
@@ -156,3 +162,36 @@ impl ResponseError for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// The message code of a contract error (catalogue `error.<code>.*`).
+fn contract_code(e: &ContractError) -> &'static str {
+    match e {
+        ContractError::Refused(Refusal::NotConfigured) => "contract.not_configured",
+        ContractError::Refused(Refusal::Unrouted | Refusal::NotTheirs) => {
+            "contract.not_your_formation"
+        }
+        ContractError::Refused(Refusal::Unknown)
+        | ContractError::UnknownPage(_)
+        | ContractError::NotStarted => "not_found",
+        ContractError::NoQuestionnaire(_) => "contract.no_questionnaire",
+        ContractError::ReadOnly => "contract.signed",
+        ContractError::HiddenPage(_) => "contract.hidden_page",
+        ContractError::WrongState { .. } => "contract.wrong_state",
+        ContractError::Tampered(_) => "contract.tampered",
+        ContractError::Corrupt(_)
+        | ContractError::Version(_)
+        | ContractError::Course(_)
+        | ContractError::Store(_) => "internal",
+    }
+}
+
+fn contract_status(e: &ContractError) -> StatusCode {
+    match contract_code(e) {
+        "contract.not_your_formation" => StatusCode::FORBIDDEN,
+        "contract.not_configured" | "not_found" => StatusCode::NOT_FOUND,
+        "contract.no_questionnaire" => StatusCode::SERVICE_UNAVAILABLE,
+        "contract.signed" | "contract.wrong_state" => StatusCode::CONFLICT,
+        "contract.hidden_page" => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}

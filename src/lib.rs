@@ -5,6 +5,8 @@
 pub mod access;
 pub mod cli;
 pub mod config;
+pub mod contract;
+pub mod course;
 pub mod error;
 pub mod export;
 pub mod grades;

@@ -3,5 +3,6 @@
 mod support;
 
 mod cli;
+mod contract;
 mod lti;
 mod storage;

@@ -1,8 +1,11 @@
 //! The command line: `cpre serve` (default) and the operator's commands.
 
+pub mod course;
 pub mod db;
+pub mod demo;
 pub mod keys;
 pub mod platform;
+pub mod questionnaire;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -41,6 +44,15 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(db::Command),
+    /// Configure a course: formations, Moodle groups, academic year, questionnaires.
+    #[command(subcommand)]
+    Course(course::Command),
+    /// Publish, export and check questionnaire versions.
+    #[command(subcommand)]
+    Questionnaire(questionnaire::Command),
+    /// The demo course of the local Moodle lab (demo only).
+    #[command(subcommand)]
+    Demo(demo::Command),
 }
 
 impl Cli {
@@ -48,11 +60,17 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<i32> {
         let settings = Settings::load(self.config.as_deref())?;
         crate::telemetry::init(&settings.log);
-        match self.command.unwrap_or(Command::Serve(serve::Opts {})) {
+        match self
+            .command
+            .unwrap_or(Command::Serve(serve::Opts::default()))
+        {
             Command::Serve(opts) => serve::run(opts, settings).await,
             Command::Platform(cmd) => platform::run(cmd, settings).await,
             Command::Keys(cmd) => keys::run(cmd, settings).await,
             Command::Db(cmd) => db::run(cmd, settings).await,
+            Command::Course(cmd) => course::run(cmd, settings).await,
+            Command::Questionnaire(cmd) => questionnaire::run(cmd, settings).await,
+            Command::Demo(cmd) => demo::run(cmd, settings).await,
         }
     }
 }

@@ -103,7 +103,7 @@ pub mod schema;
 mod semantic;
 pub mod submit;
 pub mod validate;
-mod yaml;
+pub(crate) mod yaml;
 
 #[doc(hidden)]
 pub mod bench_support;

@@ -13,10 +13,13 @@
 //! `.limit()` knowingly. A test enforces the rule for `.first()`.
 
 pub mod contexts;
+pub mod contracts;
+pub mod formations;
 pub mod keys;
 pub mod launches;
 pub mod oidc_states;
 pub mod platforms;
+pub mod questionnaire_versions;
 pub mod schema;
 pub mod sessions;
 pub mod users;
@@ -271,6 +274,27 @@ where
         (Ok(value), Ok(())) => Ok(value),
         (Ok(_), Err(e)) => Err(e.into()),
         (Err(e), _) => Err(e),
+    }
+}
+
+/// Like [`write_tx`] for callers with their own error type: `f`'s error rolls the
+/// transaction back and is returned as is.
+pub fn transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    E: From<StoreError>,
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+{
+    let mut failure = None;
+    let result = write_tx(conn, |c| {
+        f(c).map_err(|e| {
+            failure = Some(e);
+            StoreError::Corrupt("rolled back".into())
+        })
+    });
+    match (result, failure) {
+        (Ok(v), _) => Ok(v),
+        (Err(_), Some(e)) => Err(e),
+        (Err(e), None) => Err(e.into()),
     }
 }
 

@@ -161,6 +161,123 @@ diesel::table! {
 }
 
 diesel::table! {
+    course_configs (context_id) {
+        context_id -> Text,
+        academic_year -> Text,
+        contact -> Text,
+        source_file -> Text,
+        content_hash -> Text,
+        configured_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    questionnaire_versions (id) {
+        id -> Text,
+        context_id -> Text,
+        questionnaire_key -> Text,
+        version -> Integer,
+        title -> Text,
+        content_hash -> Text,
+        file_name -> Text,
+        source -> Text,
+        published_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    formations (id) {
+        id -> Text,
+        context_id -> Text,
+        code -> Text,
+        title -> Text,
+        questionnaire_key -> Text,
+        data -> Text,
+        referent -> Text,
+        info -> Nullable<Text>,
+        position -> Integer,
+        archived_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    formation_groups (context_id, group_id) {
+        context_id -> Text,
+        group_id -> BigInt,
+        formation_id -> Text,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Text,
+        context_id -> Text,
+        formation_id -> Text,
+        user_id -> Text,
+        academic_year -> Text,
+        questionnaire_version_id -> Text,
+        state -> Text,
+        answers -> Text,
+        pages_done -> Text,
+        revision -> Integer,
+        previous_contract_id -> Nullable<Text>,
+        number -> Nullable<Text>,
+        signature_seq -> Integer,
+        signed_at -> Nullable<BigInt>,
+        fingerprint -> Nullable<Text>,
+        validated_at -> Nullable<BigInt>,
+        validated_by -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    contract_signatures (id) {
+        id -> Text,
+        contract_id -> Text,
+        seq -> Integer,
+        questionnaire_version_id -> Text,
+        content -> Text,
+        fingerprint -> Text,
+        signed_at -> BigInt,
+        signed_by -> Text,
+    }
+}
+
+diesel::table! {
+    contract_events (id) {
+        id -> Text,
+        contract_id -> Text,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        detail -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    contract_counters (scope) {
+        scope -> Text,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    unrouted_students (context_id, user_id) {
+        context_id -> Text,
+        user_id -> Text,
+        group_ids -> Text,
+        first_seen -> BigInt,
+        last_seen -> BigInt,
+        launches -> Integer,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Text,
         platform_id -> Text,
@@ -183,6 +300,17 @@ diesel::joinable!(resource_links -> contexts (context_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_groups -> users (user_id));
 
+diesel::joinable!(formations -> contexts (context_id));
+diesel::joinable!(formation_groups -> formations (formation_id));
+diesel::joinable!(questionnaire_versions -> contexts (context_id));
+diesel::joinable!(contracts -> formations (formation_id));
+diesel::joinable!(contracts -> questionnaire_versions (questionnaire_version_id));
+diesel::joinable!(contracts -> users (user_id));
+diesel::joinable!(contracts -> contexts (context_id));
+diesel::joinable!(contract_signatures -> contracts (contract_id));
+diesel::joinable!(contract_events -> contracts (contract_id));
+diesel::joinable!(unrouted_students -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     platforms,
     deployments,
@@ -196,4 +324,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     grade_outbox,
     course_grants,
     audit_log,
+    course_configs,
+    questionnaire_versions,
+    formations,
+    formation_groups,
+    contracts,
+    contract_signatures,
+    contract_events,
+    contract_counters,
+    unrouted_students,
 );

@@ -1,5 +1,6 @@
 //! The HTTP surface: route table, security headers, and the handlers of each area.
 
+pub mod contract;
 pub mod lti;
 pub mod pages;
 pub mod session;
@@ -32,7 +33,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/lti/login", web::get().to(lti::login_get))
     .route("/lti/login", web::post().to(lti::login_post))
     .route("/lti/launch", web::post().to(lti::launch))
-    .service(web::scope("/s/{token}").route("/", web::get().to(pages::home)));
+    .service(
+        web::scope("/s/{token}")
+            .route("/", web::get().to(pages::home))
+            // The student's contract (web/contract/).
+            .route("/formation", web::post().to(contract::home::choose))
+            .route("/contrat/{code}/", web::get().to(contract::overview::show))
+            .route(
+                "/contrat/{code}/commencer",
+                web::post().to(contract::overview::start),
+            )
+            .route(
+                "/contrat/{code}/reprendre",
+                web::get().to(contract::overview::resume),
+            )
+            .route(
+                "/contrat/{code}/page/{page}",
+                web::get().to(contract::page::show),
+            )
+            .route(
+                "/contrat/{code}/page/{page}",
+                web::post().to(contract::page::submit),
+            )
+            .route(
+                "/contrat/{code}/recapitulatif",
+                web::get().to(contract::summary::show),
+            )
+            .route(
+                "/contrat/{code}/signer",
+                web::post().to(contract::summary::sign),
+            )
+            .route(
+                "/contrats/{id}/imprimer",
+                web::get().to(contract::print::show),
+            ),
+    );
 }
 
 /// Headers on every response. Sessions live in the URL, so no referrer ever leaves a page;

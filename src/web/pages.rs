@@ -74,8 +74,12 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
         .body(body)
 }
 
-/// `GET /s/{token}/`: who the tool thinks the user is.
-pub async fn home(session: Session) -> AppResult<HttpResponse> {
+/// `GET /s/{token}/`: a student's contract (`web::contract::home`); for anyone else, who
+/// the tool thinks the user is.
+pub async fn home(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
+    if session.tool_role == crate::lti::roles::ToolRole::Student && !session.is_deep_linking() {
+        return super::contract::home::home(state, session).await;
+    }
     Ok(render(
         "home.html",
         context! {

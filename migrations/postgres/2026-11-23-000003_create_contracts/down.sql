@@ -1,0 +1,9 @@
+DROP TABLE unrouted_students;
+DROP TABLE contract_counters;
+DROP TABLE contract_events;
+DROP TABLE contract_signatures;
+DROP TABLE contracts;
+DROP TABLE formation_groups;
+DROP TABLE formations;
+DROP TABLE questionnaire_versions;
+DROP TABLE course_configs;

@@ -1,0 +1,445 @@
+//! Contracts, their signed versions, their history events and the contract-number counters.
+//!
+//! Every student-facing query is scoped by the user id; staff queries (issue 5) by course and
+//! formation: both are indexed (`contracts_user`, `contracts_formation`).
+
+use diesel::prelude::*;
+
+use super::schema::{
+    contract_counters, contract_events, contract_signatures, contracts, formations, grade_outbox,
+};
+use super::{DbConn, StoreError, StoreResult, new_id, now_micros};
+
+/// A contract row.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = contracts)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct ContractRow {
+    pub id: String,
+    pub context_id: String,
+    pub formation_id: String,
+    pub user_id: String,
+    pub academic_year: String,
+    /// The questionnaire version the contract is answered with (kept for its whole life).
+    pub questionnaire_version_id: String,
+    /// `draft`, `signed`, `validated` or `reopened` (see `contract::ContractState`).
+    pub state: String,
+    /// JSON answers (the engine's `Answers`): the draft while editable, the signed ones after.
+    pub answers: String,
+    /// JSON array of the ids of the pages saved at least once.
+    pub pages_done: String,
+    /// Incremented at every change; forms carry it to detect stale submissions.
+    pub revision: i32,
+    /// The earlier year's contract it was prefilled from.
+    pub previous_contract_id: Option<String>,
+    /// `CPRE-2025-000042`, given at the first signature.
+    pub number: Option<String>,
+    /// Number of signed versions (0 for a draft never signed).
+    pub signature_seq: i32,
+    /// Time of the latest signature.
+    pub signed_at: Option<i64>,
+    /// SHA-256 of the latest signed content.
+    pub fingerprint: Option<String>,
+    pub validated_at: Option<i64>,
+    pub validated_by: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One signed version of a contract.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = contract_signatures)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct SignatureRow {
+    pub id: String,
+    pub contract_id: String,
+    /// 1 for the first signature, 2 after an amendment…
+    pub seq: i32,
+    pub questionnaire_version_id: String,
+    /// The canonical JSON that was signed (its SHA-256 is `fingerprint`).
+    pub content: String,
+    pub fingerprint: String,
+    pub signed_at: i64,
+    pub signed_by: String,
+}
+
+/// One event of a contract's history.
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = contract_events)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct EventRow {
+    pub id: String,
+    pub contract_id: String,
+    /// `started`, `signed`, `reopened`, `validated`… (see `contract::event`).
+    pub kind: String,
+    pub actor_id: Option<String>,
+    /// JSON object with the event's details.
+    pub detail: String,
+    pub at: i64,
+}
+
+/// A new draft.
+#[derive(Debug, Clone)]
+pub struct NewContract<'a> {
+    pub context_id: &'a str,
+    pub formation_id: &'a str,
+    pub user_id: &'a str,
+    pub academic_year: &'a str,
+    pub questionnaire_version_id: &'a str,
+    pub state: &'a str,
+    pub answers: &'a str,
+    pub previous_contract_id: Option<&'a str>,
+}
+
+/// Inserts a contract; returns the row.
+pub fn insert(conn: &mut DbConn, new: &NewContract<'_>) -> StoreResult<ContractRow> {
+    let now = now_micros();
+    let id = new_id();
+    diesel::insert_into(contracts::table)
+        .values((
+            contracts::id.eq(&id),
+            contracts::context_id.eq(new.context_id),
+            contracts::formation_id.eq(new.formation_id),
+            contracts::user_id.eq(new.user_id),
+            contracts::academic_year.eq(new.academic_year),
+            contracts::questionnaire_version_id.eq(new.questionnaire_version_id),
+            contracts::state.eq(new.state),
+            contracts::answers.eq(new.answers),
+            contracts::pages_done.eq("[]"),
+            contracts::revision.eq(1),
+            contracts::previous_contract_id.eq(new.previous_contract_id),
+            contracts::signature_seq.eq(0),
+            contracts::created_at.eq(now),
+            contracts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    get(conn, &id)
+}
+
+/// A contract by id (no scoping: for code that already checked who may see it).
+pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<ContractRow> {
+    Ok(contracts::table
+        .find(id)
+        .select(ContractRow::as_select())
+        .get_result(conn)?)
+}
+
+/// A contract by id, only if it belongs to `user_id` (students' URLs).
+pub fn get_of_user(conn: &mut DbConn, user_id: &str, id: &str) -> StoreResult<Option<ContractRow>> {
+    Ok(contracts::table
+        .filter(contracts::id.eq(id))
+        .filter(contracts::user_id.eq(user_id))
+        .select(ContractRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// The contract of a student for a formation and a year.
+pub fn find_for(
+    conn: &mut DbConn,
+    user_id: &str,
+    formation_id: &str,
+    academic_year: &str,
+) -> StoreResult<Option<ContractRow>> {
+    Ok(contracts::table
+        .filter(contracts::user_id.eq(user_id))
+        .filter(contracts::formation_id.eq(formation_id))
+        .filter(contracts::academic_year.eq(academic_year))
+        .select(ContractRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Every contract of a student (every course of the platform, every year), newest year
+/// first, with its formation's code and title.
+pub fn of_user(
+    conn: &mut DbConn,
+    user_id: &str,
+) -> StoreResult<Vec<(ContractRow, String, String)>> {
+    Ok(contracts::table
+        .inner_join(formations::table)
+        .filter(contracts::user_id.eq(user_id))
+        .order((
+            contracts::academic_year.desc(),
+            contracts::created_at.desc(),
+        ))
+        .select((
+            ContractRow::as_select(),
+            formations::code,
+            formations::title,
+        ))
+        .load(conn)?)
+}
+
+/// The contracts of a formation of a course for a year, in creation order (staff lists).
+pub fn of_formation(
+    conn: &mut DbConn,
+    context_id: &str,
+    formation_id: &str,
+    academic_year: &str,
+) -> StoreResult<Vec<ContractRow>> {
+    Ok(contracts::table
+        .filter(contracts::context_id.eq(context_id))
+        .filter(contracts::formation_id.eq(formation_id))
+        .filter(contracts::academic_year.eq(academic_year))
+        .order(contracts::created_at.asc())
+        .select(ContractRow::as_select())
+        .load(conn)?)
+}
+
+/// Contracts of a course by state (staff counts): `(formation_id, state, count)`.
+pub fn counts_by_state(
+    conn: &mut DbConn,
+    context_id: &str,
+    academic_year: &str,
+) -> StoreResult<Vec<(String, String, i64)>> {
+    Ok(contracts::table
+        .filter(contracts::context_id.eq(context_id))
+        .filter(contracts::academic_year.eq(academic_year))
+        .group_by((contracts::formation_id, contracts::state))
+        .select((
+            contracts::formation_id,
+            contracts::state,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?)
+}
+
+/// Saves a draft's answers if the contract is still at `revision` and in one of `states`;
+/// returns whether it was (a false means another save won, or the state changed).
+pub fn save_draft(
+    conn: &mut DbConn,
+    id: &str,
+    revision: i32,
+    states: &[&str],
+    answers: &str,
+    pages_done: &str,
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        contracts::table
+            .filter(contracts::id.eq(id))
+            .filter(contracts::revision.eq(revision))
+            .filter(contracts::state.eq_any(states)),
+    )
+    .set((
+        contracts::answers.eq(answers),
+        contracts::pages_done.eq(pages_done),
+        contracts::revision.eq(revision + 1),
+        contracts::updated_at.eq(now_micros()),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// Claims a contract for a signature: makes it `to_state` if it is still at `revision` and in
+/// one of `from_states` (the conditional update takes the row lock on PostgreSQL, so of two
+/// concurrent signatures one only gets `true`). Returns whether it did.
+pub fn claim_for_signature(
+    conn: &mut DbConn,
+    id: &str,
+    revision: i32,
+    from_states: &[&str],
+    to_state: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let updated = diesel::update(
+        contracts::table
+            .filter(contracts::id.eq(id))
+            .filter(contracts::revision.eq(revision))
+            .filter(contracts::state.eq_any(from_states)),
+    )
+    .set((
+        contracts::state.eq(to_state),
+        contracts::revision.eq(revision + 1),
+        contracts::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// What a signature writes on the contract row (after [`claim_for_signature`]).
+#[derive(Debug, Clone)]
+pub struct SignatureUpdate<'a> {
+    pub answers: &'a str,
+    pub number: &'a str,
+    pub seq: i32,
+    pub signed_at: i64,
+    pub fingerprint: &'a str,
+}
+
+/// Records a signature on a claimed contract.
+pub fn record_signature(
+    conn: &mut DbConn,
+    id: &str,
+    update: &SignatureUpdate<'_>,
+) -> StoreResult<()> {
+    diesel::update(contracts::table.find(id))
+        .set((
+            contracts::answers.eq(update.answers),
+            contracts::number.eq(update.number),
+            contracts::signature_seq.eq(update.seq),
+            contracts::signed_at.eq(update.signed_at),
+            contracts::fingerprint.eq(update.fingerprint),
+            contracts::validated_at.eq(None::<i64>),
+            contracts::validated_by.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Changes the state of a contract if it is in one of `from_states`; `validated` sets or
+/// clears the validation stamp. Returns whether it changed.
+pub fn set_state(
+    conn: &mut DbConn,
+    id: &str,
+    from_states: &[&str],
+    to_state: &str,
+    validated: Option<(i64, &str)>,
+) -> StoreResult<bool> {
+    let now = now_micros();
+    let updated = diesel::update(
+        contracts::table
+            .filter(contracts::id.eq(id))
+            .filter(contracts::state.eq_any(from_states)),
+    )
+    .set((
+        contracts::state.eq(to_state),
+        contracts::validated_at.eq(validated.map(|(at, _)| at)),
+        contracts::validated_by.eq(validated.map(|(_, by)| by.to_owned())),
+        contracts::revision.eq(contracts::revision + 1),
+        contracts::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// A signed version to record.
+#[derive(Debug, Clone)]
+pub struct NewSignature<'a> {
+    pub contract_id: &'a str,
+    pub seq: i32,
+    pub questionnaire_version_id: &'a str,
+    pub content: &'a str,
+    pub fingerprint: &'a str,
+    pub signed_at: i64,
+    pub signed_by: &'a str,
+}
+
+/// Records a signed version (rows of `contract_signatures` are only ever inserted).
+pub fn insert_signature(conn: &mut DbConn, new: &NewSignature<'_>) -> StoreResult<String> {
+    let id = new_id();
+    diesel::insert_into(contract_signatures::table)
+        .values((
+            contract_signatures::id.eq(&id),
+            contract_signatures::contract_id.eq(new.contract_id),
+            contract_signatures::seq.eq(new.seq),
+            contract_signatures::questionnaire_version_id.eq(new.questionnaire_version_id),
+            contract_signatures::content.eq(new.content),
+            contract_signatures::fingerprint.eq(new.fingerprint),
+            contract_signatures::signed_at.eq(new.signed_at),
+            contract_signatures::signed_by.eq(new.signed_by),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// Every signed version of a contract, oldest first.
+pub fn signatures_of(conn: &mut DbConn, contract_id: &str) -> StoreResult<Vec<SignatureRow>> {
+    Ok(contract_signatures::table
+        .filter(contract_signatures::contract_id.eq(contract_id))
+        .order(contract_signatures::seq.asc())
+        .select(SignatureRow::as_select())
+        .load(conn)?)
+}
+
+/// One signed version of a contract.
+pub fn signature(
+    conn: &mut DbConn,
+    contract_id: &str,
+    seq: i32,
+) -> StoreResult<Option<SignatureRow>> {
+    Ok(contract_signatures::table
+        .filter(contract_signatures::contract_id.eq(contract_id))
+        .filter(contract_signatures::seq.eq(seq))
+        .select(SignatureRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// Appends an event to a contract's history.
+pub fn add_event(
+    conn: &mut DbConn,
+    contract_id: &str,
+    kind: &str,
+    actor_id: Option<&str>,
+    detail: &serde_json::Value,
+) -> StoreResult<()> {
+    diesel::insert_into(contract_events::table)
+        .values((
+            contract_events::id.eq(new_id()),
+            contract_events::contract_id.eq(contract_id),
+            contract_events::kind.eq(kind),
+            contract_events::actor_id.eq(actor_id),
+            contract_events::detail.eq(detail.to_string()),
+            contract_events::at.eq(now_micros()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A contract's history, oldest first.
+pub fn events_of(conn: &mut DbConn, contract_id: &str) -> StoreResult<Vec<EventRow>> {
+    Ok(contract_events::table
+        .filter(contract_events::contract_id.eq(contract_id))
+        .order((contract_events::at.asc(), contract_events::id.asc()))
+        .select(EventRow::as_select())
+        .load(conn)?)
+}
+
+/// Makes sure the counter of `scope` exists (done when a course is configured for a year,
+/// so that signatures only ever update it).
+pub fn ensure_counter(conn: &mut DbConn, scope: &str) -> StoreResult<()> {
+    let exists = contract_counters::table
+        .find(scope)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if !exists {
+        diesel::insert_into(contract_counters::table)
+            .values((
+                contract_counters::scope.eq(scope),
+                contract_counters::last_value.eq(0_i64),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Takes the next value of a counter, in the caller's transaction. The UPDATE comes first:
+/// it locks the row (PostgreSQL) or the database (SQLite, `BEGIN IMMEDIATE`), so two
+/// signatures never get the same value.
+pub fn next_counter_value(conn: &mut DbConn, scope: &str) -> StoreResult<i64> {
+    let updated = diesel::update(contract_counters::table.find(scope))
+        .set(contract_counters::last_value.eq(contract_counters::last_value + 1_i64))
+        .execute(conn)?;
+    if updated == 0 {
+        ensure_counter(conn, scope)?;
+        diesel::update(contract_counters::table.find(scope))
+            .set(contract_counters::last_value.eq(contract_counters::last_value + 1_i64))
+            .execute(conn)?;
+    }
+    contract_counters::table
+        .find(scope)
+        .select(contract_counters::last_value)
+        .get_result(conn)
+        .map_err(StoreError::from)
+}
+
+/// The placements (resource links) a contract's completion was ever sent to.
+pub fn graded_placements(conn: &mut DbConn, contract_id: &str) -> StoreResult<Vec<String>> {
+    Ok(grade_outbox::table
+        .filter(grade_outbox::contract_id.eq(contract_id))
+        .select(grade_outbox::resource_link_id)
+        .distinct()
+        .load(conn)?)
+}

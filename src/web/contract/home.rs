@@ -1,0 +1,155 @@
+//! A student's home: the formation their Moodle groups lead to (its contract), a chooser among their own formations (double licence), or a page saying whom to contact when none; unrouted students are recorded for staff.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use crate::contract::ContractError;
+use crate::contract::student::Student;
+use crate::course::routing::{self, Routing};
+use crate::error::AppResult;
+use crate::state::AppState;
+use crate::store::{self, DbConn, contracts, formations};
+
+use super::super::session::Session;
+use super::super::templates::ser;
+use super::overview::{Flash, Overview, render_overview};
+use super::{contact_value, contract_url, page_context, see_other, student_of, with_status};
+
+/// A formation in the chooser, with the student's contract state.
+#[derive(Debug, Serialize)]
+struct Choice {
+    code: String,
+    title: String,
+    state: Option<String>,
+    signed_at: Option<i64>,
+    number: Option<String>,
+}
+
+enum Home {
+    NotConfigured,
+    Unrouted { contact: String },
+    One(Box<Overview>),
+    Several { year: String, choices: Vec<Choice> },
+}
+
+fn load(conn: &mut DbConn, student: &Student) -> Result<Home, ContractError> {
+    let context_id = &student.context.id;
+    let user_id = &student.user.id;
+    match routing::route(conn, context_id, &student.group_ids)? {
+        Routing::NotConfigured => {
+            record(conn, student)?;
+            Ok(Home::NotConfigured)
+        }
+        Routing::Unrouted { config } => {
+            record(conn, student)?;
+            Ok(Home::Unrouted {
+                contact: config.contact,
+            })
+        }
+        Routing::Formations { config, formations } => {
+            if formations::is_unrouted(conn, context_id, user_id)? {
+                formations::clear_unrouted(conn, context_id, user_id)?;
+            }
+            if let [one] = formations.as_slice() {
+                let overview = super::overview::load(conn, student, &one.code)?;
+                return Ok(Home::One(Box::new(overview)));
+            }
+            let mut choices = Vec::new();
+            for f in formations {
+                let c = contracts::find_for(conn, user_id, &f.id, &config.academic_year)?;
+                choices.push(Choice {
+                    code: f.code,
+                    title: f.title,
+                    state: c.as_ref().map(|c| c.state.clone()),
+                    signed_at: c.as_ref().and_then(|c| c.signed_at),
+                    number: c.and_then(|c| c.number),
+                });
+            }
+            Ok(Home::Several {
+                year: config.academic_year,
+                choices,
+            })
+        }
+    }
+}
+
+/// Records the student as unrouted (its own small write transaction).
+fn record(conn: &mut DbConn, student: &Student) -> Result<(), ContractError> {
+    Ok(store::write_tx(conn, |c| {
+        formations::record_unrouted(c, &student.context.id, &student.user.id, &student.group_ids)
+    })?)
+}
+
+/// `GET /s/{token}/` for a student.
+pub async fn home(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
+    let student = student_of(&session)?;
+    let who = student.clone();
+    // One call: a routed student only reads (and clears an old record); an unrouted one is
+    // recorded in a small write transaction.
+    let home = state.db.run(move |conn| Ok(load(conn, &who))).await??;
+    match home {
+        Home::One(overview) => render_overview(&session, &overview, &Flash::default()),
+        Home::Several { year, choices } => {
+            let ctx = page_context(
+                &session,
+                None,
+                context! {
+                    academic_year => year,
+                    choices => ser(&choices),
+                    action => format!("{}/formation", session.base()),
+                },
+            );
+            with_status(StatusCode::OK, "contract/chooser.html", ctx)
+        }
+        Home::Unrouted { contact } => unrouted(&session, "unrouted", Some(&contact)),
+        Home::NotConfigured => unrouted(&session, "not_configured", None),
+    }
+}
+
+fn unrouted(session: &Session, reason: &str, contact: Option<&str>) -> AppResult<HttpResponse> {
+    let ctx = page_context(
+        session,
+        None,
+        context! {
+            reason => reason,
+            scolarite => contact.map(contact_value),
+            group_ids => session.launch.group_ids.clone(),
+        },
+    );
+    with_status(StatusCode::OK, "contract/unrouted.html", ctx)
+}
+
+/// The chooser's form.
+#[derive(Debug, Deserialize)]
+pub struct ChooseForm {
+    pub csrf: Option<String>,
+    pub formation: Option<String>,
+}
+
+/// `POST /s/{token}/formation`: opens the chosen formation's contract, if the student's
+/// groups lead to it (anything else is refused: a student never picks a formation freely).
+pub async fn choose(
+    state: web::Data<AppState>,
+    session: Session,
+    form: web::Form<ChooseForm>,
+) -> AppResult<HttpResponse> {
+    session.check_csrf(form.csrf.as_deref())?;
+    let student = student_of(&session)?;
+    let code = form.into_inner().formation.unwrap_or_default();
+    let checked = code.clone();
+    let verdict = state
+        .db
+        .run(move |conn| {
+            routing::formation_of_student(conn, &student.context.id, &student.group_ids, &checked)
+        })
+        .await?;
+    match verdict {
+        Ok(_) => Ok(see_other(contract_url(&session, &code))),
+        Err(refusal) => {
+            tracing::warn!(user = %session.user.id, code = %code, ?refusal, "formation choice refused");
+            Err(ContractError::Refused(refusal).into())
+        }
+    }
+}
