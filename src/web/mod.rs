@@ -1,7 +1,10 @@
 //! The HTTP surface: route table, security headers, and the handlers of each area.
 
+pub mod admin;
+pub mod deep_linking;
 pub mod lti;
 pub mod pages;
+pub mod registration;
 pub mod session;
 pub mod templates;
 
@@ -32,7 +35,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/lti/login", web::get().to(lti::login_get))
     .route("/lti/login", web::post().to(lti::login_post))
     .route("/lti/launch", web::post().to(lti::launch))
-    .service(web::scope("/s/{token}").route("/", web::get().to(pages::home)));
+    .route("/lti/register", web::get().to(registration::register))
+    .service(
+        web::scope("/s/{token}")
+            .route("/", web::get().to(pages::home))
+            .route("/deep-linking", web::post().to(deep_linking::place))
+            .route("/admin/deliveries", web::get().to(admin::deliveries))
+            .route("/admin/deliveries/retry", web::post().to(admin::retry)),
+    );
 }
 
 /// Headers on every response. Sessions live in the URL, so no referrer ever leaves a page;

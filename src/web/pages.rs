@@ -34,6 +34,7 @@ pub async fn landing(state: web::Data<AppState>) -> AppResult<HttpResponse> {
             redirect_uri => s.url("/lti/launch"),
             jwks_url => s.url("/.well-known/jwks.json"),
             registration_url => s.url("/lti/register"),
+            registration_open => s.dynamic_registration_open(),
             custom_parameters => "groups=$Moodle.Person.userGroupIds",
         },
     )?)
@@ -74,8 +75,12 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
         .body(body)
 }
 
-/// `GET /s/{token}/`: who the tool thinks the user is.
+/// `GET /s/{token}/`: who the tool thinks the user is; for a deep linking launch, what to
+/// place in the course.
 pub async fn home(session: Session) -> AppResult<HttpResponse> {
+    if session.is_deep_linking() {
+        return super::deep_linking::show(session).await;
+    }
     Ok(render(
         "home.html",
         context! {
