@@ -5,3 +5,7 @@ mod support;
 mod cli;
 mod lti;
 mod storage;
+mod deep_linking;
+mod grades;
+mod registration;
+mod roster;
