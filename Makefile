@@ -34,6 +34,7 @@ ci: fmt lint test-pg
 
 bench: deps
 	$(CARGO) bench --bench launch
+	$(CARGO) bench --bench grades
 
 build: deps
 	$(CARGO) build

@@ -251,3 +251,58 @@ async fn retries_end_with_a_failure_kept_and_retryable() {
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered]);
     assert_eq!(wait_settled(&app, &id, 1).await.state, "delivered");
 }
+
+#[tokio::test]
+async fn a_token_endpoint_that_refuses_the_tool_is_retried_with_the_reason() {
+    let app = crate::support::app::spawn(Backend::Sqlite).await.unwrap();
+    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    // Moodle cannot check our assertion (the tool's key set is not where it looks: a tool
+    // still pending, or registered with another key).
+    *app.platform.state.tool_jwks_url.lock().unwrap() = "http://127.0.0.1:1/none".into();
+    let id = app.enqueue_completion("3", true).await;
+    assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Retried]);
+    let row = app.outbox_row(&id).await;
+    assert_eq!(row.error_kind.as_deref(), Some("token_refused"));
+    assert!(row.last_error.as_deref().unwrap().contains("invalid_client"), "{:?}", row.last_error);
+    assert!(app.platform.state.services.score_posts().is_empty());
+}
+
+#[tokio::test]
+async fn without_the_scopes_to_post_or_create_grades_are_not_enabled() {
+    let app = crate::support::app::spawn(Backend::Sqlite).await.unwrap();
+    let ags = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
+    let lineitems = format!("{}/mod/lti/services.php/2/lineitems?type_id=1", app.platform.issuer());
+    // No score scope at all.
+    app.browser()
+        .launch(
+            &app.platform,
+            LaunchSpec::student().claim(
+                ags,
+                serde_json::json!({"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"], "lineitems": lineitems}),
+            ),
+        )
+        .await;
+    let id = app.enqueue_completion("3", true).await;
+    assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Failed]);
+    assert_eq!(app.outbox_row(&id).await.error_kind.as_deref(), Some("grades_not_enabled"));
+    // Score and read-only line items, but no line item to find and no right to create one.
+    app.browser()
+        .launch(
+            &app.platform,
+            LaunchSpec::student().claim(
+                ags,
+                serde_json::json!({"scope": [
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly",
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/score"], "lineitems": lineitems}),
+            ),
+        )
+        .await;
+    let id = app.enqueue_completion("3", true).await;
+    assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Failed]);
+    let row = app.outbox_row(&id).await;
+    assert_eq!(row.error_kind.as_deref(), Some("grades_not_enabled"));
+    assert!(row.last_error.as_deref().unwrap().contains("créer la colonne"));
+    let services = &app.platform.state.services;
+    assert_eq!(services.requests_to("GET", "/mod/lti/services.php/2/lineitems").len(), 1);
+    assert!(services.requests_to("POST", "/mod/lti/services.php/2/lineitems").is_empty());
+}

@@ -283,3 +283,37 @@ async fn cli_invite_prints_a_working_one_time_link() {
         .unwrap();
     assert!(!out.status.success(), "0 hours is refused");
 }
+
+#[tokio::test]
+async fn an_answer_without_client_or_deployment_is_refused() {
+    let app = unregistered(Backend::Sqlite, false).await.unwrap();
+    let link = invite(&app, 24).await;
+    *app.platform.state.services.registration_answer.lock().unwrap() =
+        Some(json!({"client_id": CLIENT_ID, "https://purl.imsglobal.org/spec/lti-tool-configuration": {}}));
+    let response = start(&app, &link).await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    let text = crate::support::text(&response.text().await.unwrap());
+    assert!(text.contains("Réponse de Moodle illisible"), "{text}");
+    assert!(text.contains("deployment_id"), "{text}");
+    assert_eq!(app.count("platforms").await, 0);
+    // The registration token is spent in Moodle; another one (another client id) works.
+    *app.platform.state.services.registration_answer.lock().unwrap() = Some(json!({"scope": ""}));
+    let url = app.platform.registration_start_url(&link, "another-client");
+    let response = app.browser().get(&url).await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    assert!(crate::support::text(&response.text().await.unwrap()).contains("client_id"));
+    assert_eq!(app.count("platforms").await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_registration_setting_is_refused_at_start() {
+    let db = TestDb::sqlite();
+    let out = Command::new(env!("CARGO_BIN_EXE_cpre"))
+        .args(["platform", "list"])
+        .env("CPRE_DATABASE_URL", &db.url)
+        .env("CPRE_DYNAMIC_REGISTRATION", "maybe")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("CPRE_DYNAMIC_REGISTRATION"));
+}

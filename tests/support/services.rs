@@ -121,6 +121,8 @@ pub struct Services {
     used_registrations: Mutex<HashSet<String>>,
     /// Registration requests Moodle accepted (their bodies).
     pub registrations: Mutex<Vec<Value>>,
+    /// The registration answer sent instead of Moodle's (after the checks).
+    pub registration_answer: Mutex<Option<Value>>,
     pub deep_link_returns: Mutex<Vec<DeepLinkReturn>>,
     pub web_service: Mutex<WebServiceDouble>,
     http: reqwest::Client,
@@ -158,6 +160,7 @@ impl Services {
             openid_config: Mutex::default(),
             used_registrations: Mutex::default(),
             registrations: Mutex::default(),
+            registration_answer: Mutex::default(),
             deep_link_returns: Mutex::default(),
             web_service: Mutex::default(),
             http: reqwest::Client::new(),
@@ -815,6 +818,9 @@ fn registration_answer(state: &PlatformState, req: &HttpRequest, body: &[u8]) ->
         return HttpResponse::BadRequest().body("invalid_application_type");
     }
     state.services.registrations.lock().unwrap().push(payload.clone());
+    if let Some(answer) = state.services.registration_answer.lock().unwrap().clone() {
+        return json_response(200, "application/json", &answer);
+    }
     let messages: Vec<Value> = tool["messages"]
         .as_array()
         .cloned()
