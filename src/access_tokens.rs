@@ -64,8 +64,12 @@ impl AccessTokens {
                     .await
                     .map_err(|e| TokenError::Sign(e.to_string()))?;
                 let now = chrono::Utc::now().timestamp();
-                let assertion =
-                    client_credentials::client_assertion(&snapshot.active, &client_id, &audience, now)?;
+                let assertion = client_credentials::client_assertion(
+                    &snapshot.active,
+                    &client_id,
+                    &audience,
+                    now,
+                )?;
                 let token =
                     client_credentials::request_token(&http, &token_url, &assertion, &wanted)
                         .await?;

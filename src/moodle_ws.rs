@@ -43,7 +43,10 @@ pub struct WebService {
 
 /// The REST endpoint of a Moodle site from its issuer (wwwroot).
 pub fn default_url(issuer: &str) -> String {
-    format!("{}/webservice/rest/server.php", issuer.trim_end_matches('/'))
+    format!(
+        "{}/webservice/rest/server.php",
+        issuer.trim_end_matches('/')
+    )
 }
 
 /// A group of a course.
@@ -105,7 +108,10 @@ async fn call(
         .map_err(|e| WsError::Transport(e.to_string()))?;
     let value: Value = serde_json::from_slice(&body).map_err(|e| WsError::Malformed {
         function: function.into(),
-        message: format!("not JSON ({e}): {}", truncate(&String::from_utf8_lossy(&body))),
+        message: format!(
+            "not JSON ({e}): {}",
+            truncate(&String::from_utf8_lossy(&body))
+        ),
     })?;
     if let Some(exception) = value.get("exception").or_else(|| value.get("errorcode")) {
         let field = |k: &str| {

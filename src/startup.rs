@@ -48,9 +48,7 @@ impl Application {
         }
         let server = server.shutdown_timeout(10).run();
         spawn_janitor(state.clone());
-        let worker = settings
-            .grades_worker
-            .then(|| Worker::spawn(state.clone()));
+        let worker = settings.grades_worker.then(|| Worker::spawn(state.clone()));
         Ok(Self {
             port,
             server,

@@ -3,9 +3,9 @@
 mod support;
 
 mod cli;
-mod lti;
-mod storage;
 mod deep_linking;
 mod grades;
+mod lti;
 mod registration;
 mod roster;
+mod storage;

@@ -40,7 +40,9 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
     match cmd {
         Command::Status(opts) => {
             let context = match &opts.context {
-                Some(reference) => Some(super::find_context(&db, reference, opts.issuer.as_deref()).await?),
+                Some(reference) => {
+                    Some(super::find_context(&db, reference, opts.issuer.as_deref()).await?)
+                }
                 None => None,
             };
             let (counts, open) = db
@@ -49,7 +51,10 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                         let status = outbox::status_for_context(conn, &c.id)?;
                         Ok((status.counts, status.open))
                     }
-                    None => Ok((outbox::counts(conn, None)?, outbox::open_deliveries(conn, None)?)),
+                    None => Ok((
+                        outbox::counts(conn, None)?,
+                        outbox::open_deliveries(conn, None)?,
+                    )),
                 })
                 .await?;
             println!(
@@ -83,11 +88,15 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 .await?;
             match (&opts.id, n) {
                 (Some(id), 0) => {
-                    eprintln!("error: no retryable delivery `{id}` (unknown, delivered, or being delivered right now)");
+                    eprintln!(
+                        "error: no retryable delivery `{id}` (unknown, delivered, or being delivered right now)"
+                    );
                     Ok(1)
                 }
                 _ => {
-                    println!("{n} delivery(ies) put back in the queue; the worker of `cpre serve` delivers them.");
+                    println!(
+                        "{n} delivery(ies) put back in the queue; the worker of `cpre serve` delivers them."
+                    );
                     Ok(0)
                 }
             }

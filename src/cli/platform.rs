@@ -35,7 +35,12 @@ pub struct WebserviceOpts {
     pub client_id: String,
     /// The Moodle web service token (Site administration → Server → Web services → Manage
     /// tokens). Can also come from CPRE_MOODLE_WS_TOKEN.
-    #[arg(long, env = "CPRE_MOODLE_WS_TOKEN", hide_env_values = true, required_unless_present = "remove")]
+    #[arg(
+        long,
+        env = "CPRE_MOODLE_WS_TOKEN",
+        hide_env_values = true,
+        required_unless_present = "remove"
+    )]
     pub token: Option<String>,
     /// The REST endpoint; default: <issuer>/webservice/rest/server.php.
     #[arg(long)]
@@ -151,10 +156,8 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             let hash = crate::lti::oidc::hash_secret(&secret);
             let hours = i64::try_from(opts.expires_hours).unwrap_or(24);
             let expires_at = crate::store::now_micros() + hours * 3_600_000_000;
-            db.run(move |conn| {
-                crate::store::registration_invites::insert(conn, &hash, expires_at)
-            })
-            .await?;
+            db.run(move |conn| crate::store::registration_invites::insert(conn, &hash, expires_at))
+                .await?;
             let url = format!("{}?invite={secret}", settings.url("/lti/register"));
             println!("One-time registration link, valid {hours} hours:\n\n  {url}\n");
             println!(
@@ -187,7 +190,11 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                     .await?;
                 println!(
                     "{}",
-                    if removed { "Web service token removed." } else { "No web service token was stored." }
+                    if removed {
+                        "Web service token removed."
+                    } else {
+                        "No web service token was stored."
+                    }
                 );
                 return Ok(0);
             }

@@ -40,8 +40,13 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                         report.members.removed
                     );
                     match report.groups {
-                        None => println!("Groups: no web service token for this platform (`cpre platform webservice`)."),
-                        Some(Ok(g)) => println!("Groups: {} group(s), {} membership(s).", g.groups, g.memberships),
+                        None => println!(
+                            "Groups: no web service token for this platform (`cpre platform webservice`)."
+                        ),
+                        Some(Ok(g)) => println!(
+                            "Groups: {} group(s), {} membership(s).",
+                            g.groups, g.memberships
+                        ),
                         Some(Err(e)) => println!("Groups: failed: {e}"),
                     }
                     Ok(0)

@@ -97,7 +97,13 @@ pub async fn deliver_next(state: &AppState) -> Result<Outcome, DeliveryError> {
 
 /// The lease of a claimed row, in microseconds.
 pub fn lease_micros(state: &AppState) -> i64 {
-    i64::try_from(state.settings.grades_lease_seconds.saturating_mul(1_000_000)).unwrap_or(i64::MAX)
+    i64::try_from(
+        state
+            .settings
+            .grades_lease_seconds
+            .saturating_mul(1_000_000),
+    )
+    .unwrap_or(i64::MAX)
 }
 
 /// Delivers a claimed row and records what happened.
@@ -222,14 +228,14 @@ async fn attempt(state: &AppState, row: &OutboxRow) -> Result<Attempt, StoreErro
         Err(CallError::Service(ServiceError::Status { status: 409, .. })) => {
             Attempt::Delivered(Some(kind::ALREADY_RECORDED))
         }
-        Err(CallError::Service(ServiceError::Status { status: 400, body, .. })) => {
-            Attempt::fail(
-                kind::NOT_GRADABLE,
-                format!(
-                    "Moodle a refusé la note (HTTP 400) : utilisateur sans rôle évalué dans le cours ? {body}"
-                ),
-            )
-        }
+        Err(CallError::Service(ServiceError::Status {
+            status: 400, body, ..
+        })) => Attempt::fail(
+            kind::NOT_GRADABLE,
+            format!(
+                "Moodle a refusé la note (HTTP 400) : utilisateur sans rôle évalué dans le cours ? {body}"
+            ),
+        ),
         Err(e) => classify(e),
     })
 }
@@ -411,23 +417,41 @@ mod tests {
         };
         assert!(matches!(
             classify(status(503)),
-            Attempt::Retry { kind: kind::UNAVAILABLE, retry_after: Some(_), .. }
+            Attempt::Retry {
+                kind: kind::UNAVAILABLE,
+                retry_after: Some(_),
+                ..
+            }
         ));
         assert!(matches!(
             classify(status(429)),
-            Attempt::Retry { kind: kind::UNAVAILABLE, .. }
+            Attempt::Retry {
+                kind: kind::UNAVAILABLE,
+                ..
+            }
         ));
         assert!(matches!(
             classify(status(401)),
-            Attempt::Retry { kind: kind::UNAUTHORIZED, .. }
+            Attempt::Retry {
+                kind: kind::UNAUTHORIZED,
+                ..
+            }
         ));
         assert!(matches!(
             classify(status(404)),
-            Attempt::Fail { kind: kind::REFUSED, .. }
+            Attempt::Fail {
+                kind: kind::REFUSED,
+                ..
+            }
         ));
         assert!(matches!(
-            classify(CallError::Service(ServiceError::Transport("refused".into()))),
-            Attempt::Retry { kind: kind::UNAVAILABLE, .. }
+            classify(CallError::Service(ServiceError::Transport(
+                "refused".into()
+            ))),
+            Attempt::Retry {
+                kind: kind::UNAVAILABLE,
+                ..
+            }
         ));
     }
 }

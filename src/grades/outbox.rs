@@ -288,7 +288,10 @@ fn owned<'a>(
     id: &'a str,
     lease_token: &'a str,
 ) -> diesel::dsl::Filter<
-    diesel::dsl::Filter<diesel::dsl::Find<grade_outbox::table, &'a str>, diesel::dsl::Eq<grade_outbox::lease_token, &'a str>>,
+    diesel::dsl::Filter<
+        diesel::dsl::Find<grade_outbox::table, &'a str>,
+        diesel::dsl::Eq<grade_outbox::lease_token, &'a str>,
+    >,
     diesel::dsl::Eq<grade_outbox::state, &'static str>,
 > {
     grade_outbox::table

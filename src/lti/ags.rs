@@ -191,7 +191,9 @@ pub async fn find_line_items(
     }
     // A platform that ignores the filters must not make us post to someone else's column.
     items.retain(|i| {
-        i.resource_link_id.as_deref().is_none_or(|r| r == resource_link_id)
+        i.resource_link_id
+            .as_deref()
+            .is_none_or(|r| r == resource_link_id)
             && i.tag.as_deref() == Some(tag)
     });
     Ok(items)
@@ -223,7 +225,9 @@ pub async fn create_line_item(
         .map_err(|e| ServiceError::Malformed(format!("not a line item: {e}")))?;
     match &created.id {
         Some(id) if parse_service_url(id).is_ok() => Ok(created),
-        _ => Err(ServiceError::Malformed("created line item has no id".into())),
+        _ => Err(ServiceError::Malformed(
+            "created line item has no id".into(),
+        )),
     }
 }
 

@@ -63,7 +63,8 @@ pub fn client_assertion(
         exp: now + ASSERTION_LIFETIME_SECS,
         jti: uuid::Uuid::new_v4().to_string(),
     };
-    key.sign(&claims).map_err(|e| TokenError::Sign(e.to_string()))
+    key.sign(&claims)
+        .map_err(|e| TokenError::Sign(e.to_string()))
 }
 
 /// An access token and when to stop using it.
@@ -286,7 +287,10 @@ mod tests {
             .get_or_fetch(key.clone(), async { Ok(token("three")) })
             .await
             .unwrap();
-        assert_eq!(still.token, "one", "another token was refused, not this one");
+        assert_eq!(
+            still.token, "one",
+            "another token was refused, not this one"
+        );
         cache.invalidate(&key, "one").await;
         let fresh = cache
             .get_or_fetch(key.clone(), async { Ok(token("four")) })

@@ -197,9 +197,9 @@ pub fn check_configuration(
         return Err(invalid("private_key_jwt is not supported".into()));
     }
     if let Some(algs) = metadata.token_endpoint_auth_signing_alg_values_supported()
-        && !algs.iter().any(|a| {
-            serde_json::to_value(a).is_ok_and(|v| v == json!("RS256"))
-        })
+        && !algs
+            .iter()
+            .any(|a| serde_json::to_value(a).is_ok_and(|v| v == json!("RS256")))
     {
         return Err(invalid("RS256 is not supported".into()));
     }
@@ -294,7 +294,10 @@ struct Answer {
     client_id: Option<Value>,
     #[serde(default)]
     scope: Option<String>,
-    #[serde(rename = "https://purl.imsglobal.org/spec/lti-tool-configuration", default)]
+    #[serde(
+        rename = "https://purl.imsglobal.org/spec/lti-tool-configuration",
+        default
+    )]
     tool: Option<Map<String, Value>>,
 }
 
@@ -353,7 +356,9 @@ pub async fn fetch_configuration(
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|e| DynamicRegistrationError::Unreachable(ServiceError::transport(e).to_string()))?;
+        .map_err(|e| {
+            DynamicRegistrationError::Unreachable(ServiceError::transport(e).to_string())
+        })?;
     if !response.status().is_success() {
         return Err(DynamicRegistrationError::Unreachable(format!(
             "HTTP {}",
@@ -524,7 +529,10 @@ mod tests {
         assert_eq!(request["token_endpoint_auth_method"], "private_key_jwt");
         assert_eq!(request["application_type"], "web");
         let config = &request[TOOL_CONFIGURATION];
-        assert_eq!(config["custom_parameters"]["groups"], "$Moodle.Person.userGroupIds");
+        assert_eq!(
+            config["custom_parameters"]["groups"],
+            "$Moodle.Person.userGroupIds"
+        );
         assert_eq!(config["messages"][0]["type"], "LtiDeepLinkingRequest");
         assert!(request["scope"].as_str().unwrap().contains(SCOPE_SCORE));
     }

@@ -113,8 +113,7 @@ mod tests {
     fn moodle_roster_parses_with_its_short_roles() {
         let raw = include_str!("../../tests/fixtures/moodle/nrps-rlid.json");
         let doc: serde_json::Value = serde_json::from_str(raw).unwrap();
-        let container: Container =
-            serde_json::from_value(doc["response"]["body"].clone()).unwrap();
+        let container: Container = serde_json::from_value(doc["response"]["body"].clone()).unwrap();
         assert_eq!(container.members.len(), 4);
         let teacher = &container.members[0];
         assert_eq!(teacher.user_id, "5");

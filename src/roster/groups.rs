@@ -141,8 +141,10 @@ pub fn replace(
     members: &[GroupMembers],
     now: i64,
 ) -> StoreResult<GroupsReport> {
-    diesel::delete(moodle_group_members::table.filter(moodle_group_members::context_id.eq(context_id)))
-        .execute(conn)?;
+    diesel::delete(
+        moodle_group_members::table.filter(moodle_group_members::context_id.eq(context_id)),
+    )
+    .execute(conn)?;
     diesel::delete(moodle_groups::table.filter(moodle_groups::context_id.eq(context_id)))
         .execute(conn)?;
     let mut known = HashSet::new();
@@ -213,7 +215,11 @@ pub fn overview(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<GroupOve
     }
     let named: Vec<(i64, String, String)> = moodle_groups::table
         .filter(moodle_groups::context_id.eq(context_id))
-        .select((moodle_groups::group_id, moodle_groups::name, moodle_groups::idnumber))
+        .select((
+            moodle_groups::group_id,
+            moodle_groups::name,
+            moodle_groups::idnumber,
+        ))
         .load(conn)?;
     let counts: BTreeMap<i64, i64> = moodle_group_members::table
         .filter(moodle_group_members::context_id.eq(context_id))
@@ -262,8 +268,14 @@ pub fn member_groups(
 ) -> StoreResult<BTreeMap<String, Vec<i64>>> {
     let rows: Vec<(String, i64)> = moodle_group_members::table
         .filter(moodle_group_members::context_id.eq(context_id))
-        .select((moodle_group_members::user_sub, moodle_group_members::group_id))
-        .order((moodle_group_members::user_sub.asc(), moodle_group_members::group_id.asc()))
+        .select((
+            moodle_group_members::user_sub,
+            moodle_group_members::group_id,
+        ))
+        .order((
+            moodle_group_members::user_sub.asc(),
+            moodle_group_members::group_id.asc(),
+        ))
         .load(conn)?;
     let mut map: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for (sub, group) in rows {

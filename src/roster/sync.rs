@@ -10,7 +10,9 @@ use crate::lti::http::same_origin;
 use crate::lti::nrps::{self, SCOPE_MEMBERSHIP_READONLY};
 use crate::state::AppState;
 use crate::store::schema::resource_links;
-use crate::store::{DbConn, StoreError, StoreResult, context_launches, contexts, now_micros, platforms};
+use crate::store::{
+    DbConn, StoreError, StoreResult, context_launches, contexts, now_micros, platforms,
+};
 
 use super::groups::{self, GroupsError, GroupsReport};
 use super::members::{self, Replaced};
@@ -152,8 +154,13 @@ async fn fetch_all(
 /// many were synchronised.
 pub async fn scheduled_round(state: &AppState) -> Result<usize, StoreError> {
     let now = now_micros();
-    let interval = i64::try_from(state.settings.roster_sync_hours.saturating_mul(3_600_000_000))
-        .unwrap_or(i64::MAX / 2);
+    let interval = i64::try_from(
+        state
+            .settings
+            .roster_sync_hours
+            .saturating_mul(3_600_000_000),
+    )
+    .unwrap_or(i64::MAX / 2);
     let candidates = state
         .db
         .run(move |conn| {
@@ -172,7 +179,9 @@ pub async fn scheduled_round(state: &AppState) -> Result<usize, StoreError> {
     for id in candidates {
         match sync_context(state, &id).await {
             Ok(_) => done += 1,
-            Err(e) => tracing::warn!(context = %id, error = %e, "scheduled roster synchronisation failed"),
+            Err(e) => {
+                tracing::warn!(context = %id, error = %e, "scheduled roster synchronisation failed")
+            }
         }
     }
     Ok(done)

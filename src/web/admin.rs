@@ -45,7 +45,10 @@ pub async fn deliveries(
             ))
         })
         .await?;
-    let failed = open.iter().filter(|d| d.state == outbox::state::FAILED).count();
+    let failed = open
+        .iter()
+        .filter(|d| d.state == outbox::state::FAILED)
+        .count();
     Ok(render(
         "admin/deliveries.html",
         context! {

@@ -44,7 +44,7 @@ fn offered_years() -> [String; 2] {
 
 /// `GET /s/{token}/` of a deep linking launch: what to place.
 pub async fn show(session: Session) -> AppResult<HttpResponse> {
-    let dl = settings(&session)?;
+    settings(&session)?;
     let years = offered_years();
     Ok(render(
         "deep_linking/select.html",
@@ -56,7 +56,6 @@ pub async fn show(session: Session) -> AppResult<HttpResponse> {
             user_name => session.user.name.clone(),
             years => years.to_vec(),
             default_title => i18n::message(session.lang(), "deep_linking.default_title"),
-            platform_title => dl.title.clone(),
         },
     )?)
 }
@@ -106,7 +105,11 @@ pub async fn place(
             tag: LINE_ITEM_TAG.into(),
         },
     };
-    let message = i18n::format(session.lang(), "deep_linking.platform_message", &[("title", &title)]);
+    let message = i18n::format(
+        session.lang(),
+        "deep_linking.platform_message",
+        &[("title", &title)],
+    );
     let envelope = ResponseEnvelope {
         client_id: &session.launch.client_id,
         platform_issuer: &session.launch.issuer,
@@ -122,10 +125,9 @@ pub async fn place(
         .snapshot()
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("key ring: {e}")))?;
-    let jwt = snapshot
-        .active
-        .sign(&claims)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("signing the deep linking response: {e}")))?;
+    let jwt = snapshot.active.sign(&claims).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!("signing the deep linking response: {e}"))
+    })?;
     let (context_id, user_id) = (session.context.id.clone(), session.user.id.clone());
     state
         .db

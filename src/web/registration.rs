@@ -93,9 +93,10 @@ pub async fn register(
             deployment_id => deployment_id,
         },
     )?;
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     Ok(response)
 }
 
@@ -105,9 +106,8 @@ async fn run(
     query: &RegisterQuery,
     invite_id: Option<String>,
 ) -> AppResult<(Platform, String)> {
-    let configuration_url = dynreg::check_configuration_url(
-        query.openid_configuration.as_deref().unwrap_or_default(),
-    )?;
+    let configuration_url =
+        dynreg::check_configuration_url(query.openid_configuration.as_deref().unwrap_or_default())?;
     let token = query
         .registration_token
         .as_deref()
@@ -116,11 +116,17 @@ async fn run(
     let document = dynreg::fetch_configuration(&state.http, &configuration_url).await?;
     let platform = dynreg::check_configuration(&document, &configuration_url)?;
     let request = dynreg::registration_request(&tool_description(state), &platform);
-    let registered =
-        dynreg::register(&state.http, &platform.registration_endpoint, token, &request).await?;
-    let deployment_id = registered.deployment_id.clone().ok_or_else(|| {
-        DynamicRegistrationError::Answer("no deployment_id in the answer".into())
-    })?;
+    let registered = dynreg::register(
+        &state.http,
+        &platform.registration_endpoint,
+        token,
+        &request,
+    )
+    .await?;
+    let deployment_id = registered
+        .deployment_id
+        .clone()
+        .ok_or_else(|| DynamicRegistrationError::Answer("no deployment_id in the answer".into()))?;
     let spec = PlatformSpec {
         issuer: platform.issuer.clone(),
         client_id: registered.client_id.clone(),

@@ -48,7 +48,10 @@ fn serve(exe: &str, db_url: &str, port: u16, worker: bool, concurrency: usize) -
         .env("CPRE_GRADES_CONCURRENCY", concurrency.to_string())
         .env("CPRE_GRADES_POLL_SECONDS", "1")
         .env("CPRE_ROSTER_SYNC_HOURS", "0")
-        .env("CPRE_LOG", std::env::var("CPRE_LOG").unwrap_or_else(|_| "warn".into()))
+        .env(
+            "CPRE_LOG",
+            std::env::var("CPRE_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -100,8 +103,7 @@ async fn main() {
     {
         let mut conn = db.get().unwrap();
         cpre::keyring::ensure_key(&mut conn).unwrap();
-        let registered =
-            cpre::registration::register(&mut conn, &platform.spec(), "cli").unwrap();
+        let registered = cpre::registration::register(&mut conn, &platform.spec(), "cli").unwrap();
         let lineitem = format!(
             "{}/mod/lti/services.php/2/lineitems/2/lineitem?type_id=1",
             platform.base

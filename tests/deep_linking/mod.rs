@@ -57,7 +57,10 @@ async fn place(
         fields.retain(|(n, _)| n != name);
         fields.push((name.to_string(), value.to_string()));
     }
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
     browser.post_form(&action, &pairs).await
 }
 
@@ -73,8 +76,14 @@ async fn teacher_places_the_contract(app: TestApp) {
     let page = crate::support::text(&launched.page);
     let [current, next] = years();
     assert!(page.contains("Placer le contrat pédagogique"), "{page}");
-    assert!(page.contains(&format!("Contrat {current}")) && page.contains(&format!("Contrat {next}")));
-    assert!(launched.page.contains("value=\"Contrat pédagogique pour la réussite étudiante\""));
+    assert!(
+        page.contains(&format!("Contrat {current}")) && page.contains(&format!("Contrat {next}"))
+    );
+    assert!(
+        launched
+            .page
+            .contains("value=\"Contrat pédagogique pour la réussite étudiante\"")
+    );
     assert!(page.contains("David Rousseau"));
 
     let response = place(
@@ -96,8 +105,16 @@ async fn teacher_places_the_contract(app: TestApp) {
     );
     assert!(html.contains("data-auto-submit"));
     let text = crate::support::text(&html);
-    assert!(text.contains("Terminer dans Moodle"), "visible button without JavaScript");
-    let jwt = fields.iter().find(|(n, _)| n == "JWT").expect("JWT field").1.clone();
+    assert!(
+        text.contains("Terminer dans Moodle"),
+        "visible button without JavaScript"
+    );
+    let jwt = fields
+        .iter()
+        .find(|(n, _)| n == "JWT")
+        .expect("JWT field")
+        .1
+        .clone();
 
     // The browser posts the form to Moodle, which verifies it.
     let returned = browser
@@ -111,13 +128,19 @@ async fn teacher_places_the_contract(app: TestApp) {
     let services = &app.platform.state.services;
     let received = services.deep_link_returns.lock().unwrap().clone();
     assert_eq!(received.len(), 1);
-    let claims = received[0].result.clone().expect("verified by the platform");
+    let claims = received[0]
+        .result
+        .clone()
+        .expect("verified by the platform");
     let header = jsonwebtoken::decode_header(&jwt).unwrap();
     let snapshot = app.state.keys.snapshot().await.unwrap();
     assert_eq!(header.kid.as_deref(), Some(snapshot.active.kid.as_str()));
     assert_eq!(claims["iss"], crate::support::app::CLIENT_ID);
     assert_eq!(claims["aud"], app.platform.issuer());
-    assert_eq!(claims["https://purl.imsglobal.org/spec/lti-dl/claim/data"], "opaque-platform-data");
+    assert_eq!(
+        claims["https://purl.imsglobal.org/spec/lti-dl/claim/data"],
+        "opaque-platform-data"
+    );
     assert!(claims["exp"].as_i64().unwrap() > claims["iat"].as_i64().unwrap());
     let items = claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"]
         .as_array()
@@ -142,7 +165,10 @@ async fn teacher_places_the_contract(app: TestApp) {
         .run(|conn| {
             use cpre::store::schema::{contexts, users};
             use diesel::prelude::*;
-            let user: String = users::table.filter(users::sub.eq("6")).select(users::id).get_result(conn)?;
+            let user: String = users::table
+                .filter(users::sub.eq("6"))
+                .select(users::id)
+                .get_result(conn)?;
             let context: String = contexts::table.select(contexts::id).get_result(conn)?;
             cpre::access::grants::is_designer(conn, &context, &user)
         })
@@ -151,22 +177,47 @@ async fn teacher_places_the_contract(app: TestApp) {
     assert!(designer);
     assert_eq!(app.count("course_grants").await, 1);
 }
-crate::on_both_backends!(teacher_places_the_contract, super::teacher_places_the_contract);
+crate::on_both_backends!(
+    teacher_places_the_contract,
+    super::teacher_places_the_contract
+);
 
 #[tokio::test]
 async fn without_data_nothing_is_echoed_and_the_default_title_is_used() {
     let app = spawn(Backend::Sqlite).await.unwrap();
     let browser = app.browser();
-    let launched = browser.launch(&app.platform, LaunchSpec::deep_linking()).await;
+    let launched = browser
+        .launch(&app.platform, LaunchSpec::deep_linking())
+        .await;
     let response = place(&browser, &launched, &[("title", "   ")]).await;
     let (action, fields) = form_of(&response.text().await.unwrap());
     let jwt = fields.iter().find(|(n, _)| n == "JWT").unwrap().1.clone();
-    browser.client.post(&action).form(&[("JWT", jwt.as_str())]).send().await.unwrap();
-    let received = app.platform.state.services.deep_link_returns.lock().unwrap().clone();
+    browser
+        .client
+        .post(&action)
+        .form(&[("JWT", jwt.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let received = app
+        .platform
+        .state
+        .services
+        .deep_link_returns
+        .lock()
+        .unwrap()
+        .clone();
     let claims = received[0].result.clone().unwrap();
-    assert!(claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/data").is_none());
+    assert!(
+        claims
+            .get("https://purl.imsglobal.org/spec/lti-dl/claim/data")
+            .is_none()
+    );
     let item = &claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"][0];
-    assert_eq!(item["title"], "Contrat pédagogique pour la réussite étudiante");
+    assert_eq!(
+        item["title"],
+        "Contrat pédagogique pour la réussite étudiante"
+    );
     assert_eq!(item["custom"]["cpre_academic_year"], years()[0]);
 }
 
@@ -182,7 +233,9 @@ async fn a_student_cannot_place_the_contract() {
     let form = browser.authenticate(&hint).await;
     let response = browser.post_launch(&form.id_token, &form.state).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let page = browser.get(&crate::support::app::location(response.headers())).await;
+    let page = browser
+        .get(&crate::support::app::location(response.headers()))
+        .await;
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
     let text = crate::support::text(&page.text().await.unwrap());
     assert!(text.contains("Réservé aux enseignant·es"), "{text}");
@@ -193,7 +246,9 @@ async fn a_student_cannot_place_the_contract() {
 async fn placement_refusals() {
     let app = spawn(Backend::Sqlite).await.unwrap();
     let browser = app.browser();
-    let launched = browser.launch(&app.platform, LaunchSpec::deep_linking()).await;
+    let launched = browser
+        .launch(&app.platform, LaunchSpec::deep_linking())
+        .await;
     // Forged form: no CSRF token.
     let response = place(&browser, &launched, &[("csrf", "forged")]).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
@@ -209,7 +264,11 @@ async fn placement_refusals() {
     let response = student
         .post_form(
             &format!("{}/deep-linking", normal.base),
-            &[("csrf", csrf.as_str()), ("academic_year", &years()[0]), ("title", "x")],
+            &[
+                ("csrf", csrf.as_str()),
+                ("academic_year", &years()[0]),
+                ("title", "x"),
+            ],
         )
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
@@ -229,7 +288,9 @@ async fn a_platform_that_does_not_accept_links_here_is_told_so() {
     let hint = app.platform.expect_launch(spec);
     let form = browser.authenticate(&hint).await;
     let response = browser.post_launch(&form.id_token, &form.state).await;
-    let page = browser.get(&crate::support::app::location(response.headers())).await;
+    let page = browser
+        .get(&crate::support::app::location(response.headers()))
+        .await;
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);
     assert!(crate::support::text(&page.text().await.unwrap()).contains("Contenu non accepté ici"));
 }

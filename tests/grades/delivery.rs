@@ -10,7 +10,9 @@ use crate::support::platform::LaunchSpec;
 const AGS: &str = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
 
 async fn signature_posts_exactly_one_score(app: TestApp) {
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     let id = app.enqueue_completion("3", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered]);
 
@@ -18,13 +20,24 @@ async fn signature_posts_exactly_one_score(app: TestApp) {
     let posts = services.score_posts();
     assert_eq!(posts.len(), 1, "exactly one score");
     let post = &posts[0];
-    assert_eq!(post.path, "/mod/lti/services.php/2/lineitems/2/lineitem/scores");
-    assert_eq!(post.query, "type_id=1", "/scores goes before the query string");
+    assert_eq!(
+        post.path,
+        "/mod/lti/services.php/2/lineitems/2/lineitem/scores"
+    );
+    assert_eq!(
+        post.query, "type_id=1",
+        "/scores goes before the query string"
+    );
     assert_eq!(
         post.content_type.as_deref(),
         Some("application/vnd.ims.lis.v1.score+json")
     );
-    assert!(post.authorization.as_deref().unwrap().starts_with("Bearer tok-"));
+    assert!(
+        post.authorization
+            .as_deref()
+            .unwrap()
+            .starts_with("Bearer tok-")
+    );
     assert_eq!(post.status, 200);
     let row = app.outbox_row(&id).await;
     let body: Value = serde_json::from_str(&post.body).unwrap();
@@ -56,12 +69,16 @@ async fn signature_posts_exactly_one_score(app: TestApp) {
         Some("application/x-www-form-urlencoded")
     );
     let form: std::collections::HashMap<String, String> =
-        url::form_urlencoded::parse(tokens[0].body.as_bytes()).into_owned().collect();
+        url::form_urlencoded::parse(tokens[0].body.as_bytes())
+            .into_owned()
+            .collect();
     assert_eq!(form["grant_type"], "client_credentials");
     let scopes: Vec<&str> = form["scope"].split(' ').collect();
     assert!(scopes.contains(&"https://purl.imsglobal.org/spec/lti-ags/scope/score"));
     assert!(
-        scopes.iter().all(|s| s.starts_with("https://purl.imsglobal.org/spec/lti-ags/scope/")),
+        scopes
+            .iter()
+            .all(|s| s.starts_with("https://purl.imsglobal.org/spec/lti-ags/scope/")),
         "only AGS scopes the launch granted: {scopes:?}"
     );
     assert!(!scopes.contains(&"https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"));
@@ -93,7 +110,9 @@ async fn token_audience_of_the_registration_is_used() {
         .run(move |conn| cpre::store::platforms::upsert(conn, &spec, "cli"))
         .await
         .unwrap();
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     app.enqueue_completion("3", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered]);
     let assertion = app.platform.state.services.assertions.lock().unwrap()[0].clone();
@@ -111,7 +130,12 @@ async fn one_token_serves_many_deliveries() {
     }
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered; 5]);
     let services = &app.platform.state.services;
-    assert_eq!(services.token_requests.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(
+        services
+            .token_requests
+            .load(std::sync::atomic::Ordering::SeqCst),
+        1
+    );
     assert_eq!(services.score_posts().len(), 5);
     let distinct: std::collections::HashSet<_> = services
         .score_posts()
@@ -122,7 +146,9 @@ async fn one_token_serves_many_deliveries() {
 }
 
 async fn unauthorized_refreshes_the_token_once(app: TestApp) {
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     app.enqueue_completion("3", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered]);
     let services = &app.platform.state.services;
@@ -133,7 +159,9 @@ async fn unauthorized_refreshes_the_token_once(app: TestApp) {
     let statuses: Vec<u16> = services.score_posts().iter().map(|p| p.status).collect();
     assert_eq!(statuses, vec![200, 401, 200]);
     assert_eq!(
-        services.token_requests.load(std::sync::atomic::Ordering::SeqCst),
+        services
+            .token_requests
+            .load(std::sync::atomic::Ordering::SeqCst),
         2,
         "one refresh"
     );
@@ -148,18 +176,26 @@ async fn a_second_401_is_retried_later_not_looped() {
     let app = crate::support::app::spawn(crate::support::db::Backend::Sqlite)
         .await
         .unwrap();
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     let id = app.enqueue_completion("3", true).await;
     // Every call answers 401 (a tool disabled in Moodle while its tokens still exist).
     app.platform.state.services.fail_next(2, 401, None);
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Retried]);
     let row = app.outbox_row(&id).await;
     assert_eq!(row.error_kind.as_deref(), Some("unauthorized"));
-    assert_eq!(app.platform.state.services.score_posts().len(), 2, "one refresh, no loop");
+    assert_eq!(
+        app.platform.state.services.score_posts().len(),
+        2,
+        "one refresh, no loop"
+    );
 }
 
 async fn clearing_then_signing_again(app: TestApp) {
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     let first = app.enqueue_completion("3", true).await;
     let cleared = app.enqueue_completion("3", false).await;
     let again = app.enqueue_completion("3", true).await;
@@ -168,7 +204,10 @@ async fn clearing_then_signing_again(app: TestApp) {
         app.outbox_row(&cleared).await.score_timestamp,
         app.outbox_row(&again).await.score_timestamp,
     );
-    assert!(b >= a + 1_000_000 && c >= b + 1_000_000, "a second apart: {a} {b} {c}");
+    assert!(
+        b >= a + 1_000_000 && c >= b + 1_000_000,
+        "a second apart: {a} {b} {c}"
+    );
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered; 3]);
     let services = &app.platform.state.services;
     let posts = services.score_posts();
@@ -182,14 +221,19 @@ async fn clearing_then_signing_again(app: TestApp) {
     let grade = services.grade(2, "3").unwrap();
     assert_eq!(grade.score, Some(1.0), "signed again");
 }
-crate::on_both_backends!(clearing_then_signing_again, super::clearing_then_signing_again);
+crate::on_both_backends!(
+    clearing_then_signing_again,
+    super::clearing_then_signing_again
+);
 
 #[tokio::test]
 async fn a_clearing_clears_the_grade() {
     let app = crate::support::app::spawn(crate::support::db::Backend::Sqlite)
         .await
         .unwrap();
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     app.enqueue_completion("3", true).await;
     app.enqueue_completion("3", false).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered; 2]);
@@ -214,9 +258,14 @@ async fn without_lineitem_claim_the_line_item_is_created_once() {
     let app = crate::support::app::spawn(crate::support::db::Backend::Sqlite)
         .await
         .unwrap();
-    app.browser().launch(&app.platform, without_lineitem(&app)).await;
     app.browser()
-        .launch(&app.platform, without_lineitem(&app).person("4", "Bruno", "Lefèvre", "STUDENT2"))
+        .launch(&app.platform, without_lineitem(&app))
+        .await;
+    app.browser()
+        .launch(
+            &app.platform,
+            without_lineitem(&app).person("4", "Bruno", "Lefèvre", "STUDENT2"),
+        )
         .await;
     app.enqueue_completion("3", true).await;
     app.enqueue_completion("4", true).await;
@@ -230,11 +279,22 @@ async fn without_lineitem_claim_the_line_item_is_created_once() {
     );
     let lookups = services.requests_to("GET", "/mod/lti/services.php/2/lineitems");
     assert_eq!(lookups.len(), 1);
-    assert!(lookups[0].query.contains("resource_link_id=1"), "{}", lookups[0].query);
+    assert!(
+        lookups[0].query.contains("resource_link_id=1"),
+        "{}",
+        lookups[0].query
+    );
     assert!(lookups[0].query.contains("tag=cpre-contrat"));
-    assert!(lookups[0].query.starts_with("type_id=1"), "query kept: {}", lookups[0].query);
+    assert!(
+        lookups[0].query.starts_with("type_id=1"),
+        "query kept: {}",
+        lookups[0].query
+    );
     let items = services.line_items.lock().unwrap().clone();
-    let created = items.iter().find(|i| i.tag == "cpre-contrat").expect("created");
+    let created = items
+        .iter()
+        .find(|i| i.tag == "cpre-contrat")
+        .expect("created");
     assert_eq!(created.resource_link_id.as_deref(), Some("1"));
     assert_eq!(created.score_maximum, 1.0);
     assert_eq!(services.grade(created.id, "3").unwrap().score, Some(1.0));
@@ -261,9 +321,15 @@ async fn without_lineitem_claim_an_existing_line_item_is_found() {
             tag: "cpre-contrat".into(),
             resource_link_id: Some("1".into()),
         });
-    app.browser().launch(&app.platform, without_lineitem(&app)).await;
+    app.browser()
+        .launch(&app.platform, without_lineitem(&app))
+        .await;
     app.enqueue_completion("3", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered]);
-    assert!(services.requests_to("POST", "/mod/lti/services.php/2/lineitems").is_empty());
+    assert!(
+        services
+            .requests_to("POST", "/mod/lti/services.php/2/lineitems")
+            .is_empty()
+    );
     assert_eq!(services.grade(7, "3").unwrap().score, Some(1.0));
 }

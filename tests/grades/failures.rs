@@ -15,7 +15,9 @@ fn seconds_until(row: &cpre::grades::outbox::OutboxRow) -> f64 {
 }
 
 async fn outage_then_recovery_delivers_once(app: TestApp) {
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     let services = &app.platform.state.services;
     services.fail_next(3, 503, None);
     let id = app.enqueue_completion("3", true).await;
@@ -24,7 +26,11 @@ async fn outage_then_recovery_delivers_once(app: TestApp) {
     let row = app.outbox_row(&id).await;
     assert_eq!(row.state, "pending");
     assert_eq!(row.error_kind.as_deref(), Some("unavailable"));
-    assert!(row.last_error.as_deref().unwrap().contains("503"), "{:?}", row.last_error);
+    assert!(
+        row.last_error.as_deref().unwrap().contains("503"),
+        "{:?}",
+        row.last_error
+    );
     let first = seconds_until(&row);
     assert!((22.0..=38.0).contains(&first), "30 s ± 25 %: {first}");
     assert_eq!(app.drain_grade_outbox().await, vec![], "not due yet");
@@ -54,7 +60,9 @@ crate::on_both_backends!(
 #[tokio::test]
 async fn retry_after_is_honoured_on_429() {
     let app = crate::support::app::spawn(Backend::Sqlite).await.unwrap();
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     app.platform.state.services.fail_next(1, 429, Some("900"));
     let id = app.enqueue_completion("3", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Retried]);
@@ -65,21 +73,27 @@ async fn retry_after_is_honoured_on_429() {
 #[tokio::test]
 async fn unreachable_platform_and_token_endpoint_are_retried() {
     let app = crate::support::app::spawn(Backend::Sqlite).await.unwrap();
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     let services = &app.platform.state.services;
     services
         .token_fail_next
         .store(1, std::sync::atomic::Ordering::SeqCst);
     let id = app.enqueue_completion("3", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Retried]);
-    assert_eq!(app.outbox_row(&id).await.error_kind.as_deref(), Some("unavailable"));
+    assert_eq!(
+        app.outbox_row(&id).await.error_kind.as_deref(),
+        Some("unavailable")
+    );
 
     // Connection refused: the line item URL points at a closed port.
     let closed = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let lineitem = format!("http://127.0.0.1:{closed}/mod/lti/services.php/2/lineitems/2/lineitem?type_id=1");
+    let lineitem =
+        format!("http://127.0.0.1:{closed}/mod/lti/services.php/2/lineitems/2/lineitem?type_id=1");
     let row_id = id.clone();
     app.state
         .db
@@ -105,7 +119,9 @@ async fn unreachable_platform_and_token_endpoint_are_retried() {
 }
 
 async fn conflict_on_an_equal_timestamp_counts_as_delivered(app: TestApp) {
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     let id = app.enqueue_completion("3", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered]);
     // The bookkeeping was lost (crash after Moodle stored the score): the row is pending again.
@@ -128,11 +144,19 @@ async fn conflict_on_an_equal_timestamp_counts_as_delivered(app: TestApp) {
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered]);
     let services = &app.platform.state.services;
     let statuses: Vec<u16> = services.score_posts().iter().map(|p| p.status).collect();
-    assert_eq!(statuses, vec![200, 409], "the same timestamp again: Moodle says 409");
+    assert_eq!(
+        statuses,
+        vec![200, 409],
+        "the same timestamp again: Moodle says 409"
+    );
     let row = app.outbox_row(&id).await;
     assert_eq!(row.state, "delivered");
     assert_eq!(row.error_kind.as_deref(), Some("already_recorded"));
-    assert_eq!(services.grade(2, "3").unwrap().score, Some(1.0), "one grade");
+    assert_eq!(
+        services.grade(2, "3").unwrap().score,
+        Some(1.0),
+        "one grade"
+    );
 }
 crate::on_both_backends!(
     conflict_on_an_equal_timestamp_counts_as_delivered,
@@ -141,7 +165,9 @@ crate::on_both_backends!(
 
 async fn user_without_gradebook_role_is_refused_for_good(app: TestApp) {
     // A non-editing teacher trying the activity: Moodle answers 400 to their score.
-    app.browser().launch(&app.platform, LaunchSpec::teacher()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::teacher())
+        .await;
     let id = app.enqueue_completion("5", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Failed]);
     let row = app.outbox_row(&id).await;
@@ -174,14 +200,27 @@ crate::on_both_backends!(
 #[tokio::test]
 async fn other_refusals_are_kept_with_the_platform_reason() {
     let app = crate::support::app::spawn(Backend::Sqlite).await.unwrap();
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     // The grade item was deleted in Moodle.
-    app.platform.state.services.line_items.lock().unwrap().clear();
+    app.platform
+        .state
+        .services
+        .line_items
+        .lock()
+        .unwrap()
+        .clear();
     let id = app.enqueue_completion("3", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Failed]);
     let row = app.outbox_row(&id).await;
     assert_eq!(row.error_kind.as_deref(), Some("refused"));
-    assert!(row.last_error.as_deref().unwrap().contains("Grade item doesn't exist"));
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap()
+            .contains("Grade item doesn't exist")
+    );
 }
 
 #[tokio::test]
@@ -223,9 +262,14 @@ async fn retries_end_with_a_failure_kept_and_retryable() {
     let app = crate::support::app::spawn_with(Backend::Sqlite, |s| s.grades_retry_days = 1)
         .await
         .unwrap();
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     let max = cpre::grades::delivery::max_attempts(1);
-    app.platform.state.services.fail_next(max as usize, 503, None);
+    app.platform
+        .state
+        .services
+        .fail_next(max as usize, 503, None);
     let id = app.enqueue_completion("3", true).await;
     let mut outcomes = Vec::new();
     for _ in 0..max {
@@ -255,7 +299,9 @@ async fn retries_end_with_a_failure_kept_and_retryable() {
 #[tokio::test]
 async fn a_token_endpoint_that_refuses_the_tool_is_retried_with_the_reason() {
     let app = crate::support::app::spawn(Backend::Sqlite).await.unwrap();
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     // Moodle cannot check our assertion (the tool's key set is not where it looks: a tool
     // still pending, or registered with another key).
     *app.platform.state.tool_jwks_url.lock().unwrap() = "http://127.0.0.1:1/none".into();
@@ -263,7 +309,14 @@ async fn a_token_endpoint_that_refuses_the_tool_is_retried_with_the_reason() {
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Retried]);
     let row = app.outbox_row(&id).await;
     assert_eq!(row.error_kind.as_deref(), Some("token_refused"));
-    assert!(row.last_error.as_deref().unwrap().contains("invalid_client"), "{:?}", row.last_error);
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap()
+            .contains("invalid_client"),
+        "{:?}",
+        row.last_error
+    );
     assert!(app.platform.state.services.score_posts().is_empty());
 }
 
@@ -271,7 +324,10 @@ async fn a_token_endpoint_that_refuses_the_tool_is_retried_with_the_reason() {
 async fn without_the_scopes_to_post_or_create_grades_are_not_enabled() {
     let app = crate::support::app::spawn(Backend::Sqlite).await.unwrap();
     let ags = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint";
-    let lineitems = format!("{}/mod/lti/services.php/2/lineitems?type_id=1", app.platform.issuer());
+    let lineitems = format!(
+        "{}/mod/lti/services.php/2/lineitems?type_id=1",
+        app.platform.issuer()
+    );
     // No score scope at all.
     app.browser()
         .launch(
@@ -284,7 +340,10 @@ async fn without_the_scopes_to_post_or_create_grades_are_not_enabled() {
         .await;
     let id = app.enqueue_completion("3", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Failed]);
-    assert_eq!(app.outbox_row(&id).await.error_kind.as_deref(), Some("grades_not_enabled"));
+    assert_eq!(
+        app.outbox_row(&id).await.error_kind.as_deref(),
+        Some("grades_not_enabled")
+    );
     // Score and read-only line items, but no line item to find and no right to create one.
     app.browser()
         .launch(
@@ -301,8 +360,22 @@ async fn without_the_scopes_to_post_or_create_grades_are_not_enabled() {
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Failed]);
     let row = app.outbox_row(&id).await;
     assert_eq!(row.error_kind.as_deref(), Some("grades_not_enabled"));
-    assert!(row.last_error.as_deref().unwrap().contains("créer la colonne"));
+    assert!(
+        row.last_error
+            .as_deref()
+            .unwrap()
+            .contains("créer la colonne")
+    );
     let services = &app.platform.state.services;
-    assert_eq!(services.requests_to("GET", "/mod/lti/services.php/2/lineitems").len(), 1);
-    assert!(services.requests_to("POST", "/mod/lti/services.php/2/lineitems").is_empty());
+    assert_eq!(
+        services
+            .requests_to("GET", "/mod/lti/services.php/2/lineitems")
+            .len(),
+        1
+    );
+    assert!(
+        services
+            .requests_to("POST", "/mod/lti/services.php/2/lineitems")
+            .is_empty()
+    );
 }

@@ -17,7 +17,9 @@ fn with_worker(settings: &mut cpre::Settings) {
 }
 
 async fn killed_before_delivery_delivers_after_restart(app: TestApp) {
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     // The signature committed, then the tool died before its worker ran.
     let id = app.enqueue_completion("3", true).await;
     let (db, platform) = app.kill().await;
@@ -34,7 +36,9 @@ crate::on_both_backends!(
 );
 
 async fn killed_during_delivery_is_not_a_duplicate(app: TestApp) {
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     let (db, platform) = app.kill().await;
     let app = spawn_on(db, platform, false, with_worker).await;
     let services = app.platform.state.services.clone();
@@ -43,7 +47,10 @@ async fn killed_during_delivery_is_not_a_duplicate(app: TestApp) {
     let id = app.enqueue_completion("3", true).await;
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     while services.grade(2, "3").is_none() {
-        assert!(std::time::Instant::now() < deadline, "the score never reached Moodle");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the score never reached Moodle"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let stored = services.grade(2, "3").unwrap();
@@ -66,7 +73,11 @@ async fn killed_during_delivery_is_not_a_duplicate(app: TestApp) {
         Some("already_recorded"),
         "the second post got 409"
     );
-    assert_eq!(services.grade(2, "3").unwrap(), stored, "no duplicate effect");
+    assert_eq!(
+        services.grade(2, "3").unwrap(),
+        stored,
+        "no duplicate effect"
+    );
     assert!(services.score_posts().iter().any(|p| p.status == 409));
 }
 crate::on_both_backends!(
@@ -103,10 +114,18 @@ async fn two_instances_deliver_each_score_once(backend: Backend) {
     assert!(posts.iter().all(|p| p.status == 200));
     let users: std::collections::HashSet<String> = posts
         .iter()
-        .map(|p| serde_json::from_str::<serde_json::Value>(&p.body).unwrap()["userId"].as_str().unwrap().to_string())
+        .map(|p| {
+            serde_json::from_str::<serde_json::Value>(&p.body).unwrap()["userId"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(users.len(), subs.len());
-    assert!(services.token_requests.load(Ordering::SeqCst) <= 2, "a token per instance at most");
+    assert!(
+        services.token_requests.load(Ordering::SeqCst) <= 2,
+        "a token per instance at most"
+    );
 }
 
 #[tokio::test]
@@ -136,7 +155,11 @@ async fn claims_never_overlap_across_pools() {
         let other = cpre::store::DbPool::open(&app.db.url, 4).unwrap();
         let mut tasks = Vec::new();
         for i in 0..8 {
-            let pool = if i % 2 == 0 { app.state.db.clone() } else { other.clone() };
+            let pool = if i % 2 == 0 {
+                app.state.db.clone()
+            } else {
+                other.clone()
+            };
             tasks.push(tokio::spawn(async move {
                 let mut mine = Vec::new();
                 loop {

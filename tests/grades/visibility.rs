@@ -12,8 +12,12 @@ use crate::support::platform::LaunchSpec;
 
 /// A failed delivery (teacher without gradebook role) and a pending one (platform down).
 async fn failed_and_pending(app: &TestApp) -> (String, String) {
-    app.browser().launch(&app.platform, LaunchSpec::teacher()).await;
-    app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::teacher())
+        .await;
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     let failed = app.enqueue_completion("5", true).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Failed]);
     app.platform.state.services.fail_next(1, 503, None);
@@ -38,8 +42,13 @@ async fn administrator_sees_and_retries_deliveries() {
     let (failed, _pending) = failed_and_pending(&app).await;
     let admin = app.browser();
     let launched = admin.launch(&app.platform, LaunchSpec::admin()).await;
-    assert!(launched.page.contains("/admin/deliveries"), "home links the page");
-    let page = admin.get(&format!("{}/admin/deliveries", launched.base)).await;
+    assert!(
+        launched.page.contains("/admin/deliveries"),
+        "home links the page"
+    );
+    let page = admin
+        .get(&format!("{}/admin/deliveries", launched.base))
+        .await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     let text = crate::support::text(&html);
@@ -88,7 +97,9 @@ async fn deliveries_page_is_for_platform_administrators_only() {
         let browser = app.browser();
         let launched = browser.launch(&app.platform, spec).await;
         assert!(!launched.page.contains("/admin/deliveries"));
-        let page = browser.get(&format!("{}/admin/deliveries", launched.base)).await;
+        let page = browser
+            .get(&format!("{}/admin/deliveries", launched.base))
+            .await;
         assert_eq!(page.status(), StatusCode::FORBIDDEN);
         let text = crate::support::text(&page.text().await.unwrap());
         assert!(text.contains("Réservé aux administrateur·rices"), "{text}");
@@ -156,15 +167,29 @@ async fn cli_shows_and_retries_deliveries() {
     let app = spawn(Backend::Sqlite).await.unwrap();
     let (failed, pending) = failed_and_pending(&app).await;
     let out = cpre(&app.db.url, &["outbox", "status"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("pending: 1  failed: 1  delivered: 0"), "{text}");
+    assert!(
+        text.contains("pending: 1  failed: 1  delivered: 0"),
+        "{text}"
+    );
     assert!(text.contains(&failed) && text.contains(&pending), "{text}");
-    assert!(text.contains("not_gradable: Moodle a refusé la note (HTTP 400)"), "{text}");
+    assert!(
+        text.contains("not_gradable: Moodle a refusé la note (HTTP 400)"),
+        "{text}"
+    );
     assert!(text.contains("unavailable: HTTP 503"), "{text}");
 
     let out = cpre(&app.db.url, &["outbox", "status", "--context", "2"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Claire Dubois"));
     let out = cpre(&app.db.url, &["outbox", "status", "--context", "999"]);
     assert!(!out.status.success());
@@ -173,7 +198,11 @@ async fn cli_shows_and_retries_deliveries() {
     let out = cpre(&app.db.url, &["outbox", "retry", "no-such-id"]);
     assert_eq!(out.status.code(), Some(1));
     let out = cpre(&app.db.url, &["outbox", "retry", &failed]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("1 delivery"));
     let row = app.outbox_row(&failed).await;
     assert_eq!((row.state.as_str(), row.attempts), ("pending", 0));

@@ -63,18 +63,35 @@ async fn invited_platform_registers_then_launches(app: TestApp) {
     assert!(text.contains("« en attente »"), "{text}");
     assert!(text.contains(CLIENT_ID));
     assert!(html.contains("data-lti-close"), "the close button");
-    let js = app.browser().get("/static/cpre.js").await.text().await.unwrap();
-    assert!(js.contains("org.imsglobal.lti.close") && js.contains("window.opener || window.parent"));
+    let js = app
+        .browser()
+        .get("/static/cpre.js")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        js.contains("org.imsglobal.lti.close") && js.contains("window.opener || window.parent")
+    );
 
     // What the platform received: the registration, with the token as Bearer.
     let services = &app.platform.state.services;
     let posts = services.requests_to("POST", "/mod/lti/openid-registration.php");
     assert_eq!(posts.len(), 1);
-    assert!(posts[0].authorization.as_deref().unwrap().starts_with("Bearer ey"));
+    assert!(
+        posts[0]
+            .authorization
+            .as_deref()
+            .unwrap()
+            .starts_with("Bearer ey")
+    );
     let request = services.registrations.lock().unwrap()[0].clone();
     assert_eq!(request["application_type"], "web");
     assert_eq!(request["response_types"], json!(["id_token"]));
-    assert_eq!(request["grant_types"], json!(["implicit", "client_credentials"]));
+    assert_eq!(
+        request["grant_types"],
+        json!(["implicit", "client_credentials"])
+    );
     assert_eq!(request["initiate_login_uri"], app.url("/lti/login"));
     assert_eq!(request["redirect_uris"], json!([app.url("/lti/launch")]));
     assert_eq!(request["jwks_uri"], app.url("/.well-known/jwks.json"));
@@ -89,7 +106,10 @@ async fn invited_platform_registers_then_launches(app: TestApp) {
     }
     let tool = &request["https://purl.imsglobal.org/spec/lti-tool-configuration"];
     assert_eq!(tool["target_link_uri"], app.url("/lti/launch"));
-    assert_eq!(tool["custom_parameters"], json!({"groups": "$Moodle.Person.userGroupIds"}));
+    assert_eq!(
+        tool["custom_parameters"],
+        json!({"groups": "$Moodle.Person.userGroupIds"})
+    );
     assert_eq!(tool["messages"][0]["type"], "LtiDeepLinkingRequest");
     assert!(tool["claims"].as_array().unwrap().contains(&json!("email")));
     assert_eq!(tool["domain"], app.url("").trim_start_matches("http://"));
@@ -115,7 +135,10 @@ async fn invited_platform_registers_then_launches(app: TestApp) {
     assert_eq!(deployments, vec!["1"]);
 
     // The platform launches.
-    let launched = app.browser().launch(&app.platform, LaunchSpec::student()).await;
+    let launched = app
+        .browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
     assert!(launched.page.contains("Alice Martin"));
 
     // The link works once.
@@ -128,7 +151,8 @@ async fn invited_platform_registers_then_launches(app: TestApp) {
 
 #[tokio::test]
 async fn invited_platform_registers_then_launches_sqlite() {
-    invited_platform_registers_then_launches(unregistered(Backend::Sqlite, false).await.unwrap()).await;
+    invited_platform_registers_then_launches(unregistered(Backend::Sqlite, false).await.unwrap())
+        .await;
 }
 
 #[tokio::test]
@@ -145,10 +169,21 @@ async fn a_stranger_is_refused_when_registration_is_closed() {
     let response = start(&app, &app.url("/lti/register")).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let text = crate::support::text(&response.text().await.unwrap());
-    assert!(text.contains("Enregistrement dynamique non autorisé"), "{text}");
+    assert!(
+        text.contains("Enregistrement dynamique non autorisé"),
+        "{text}"
+    );
     assert!(text.contains("cpre platform invite"));
     assert_eq!(config_fetches(&app), 0, "nothing fetched for a stranger");
-    assert!(app.platform.state.services.registrations.lock().unwrap().is_empty());
+    assert!(
+        app.platform
+            .state
+            .services
+            .registrations
+            .lock()
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(app.count("platforms").await, 0);
 }
 
@@ -159,7 +194,10 @@ async fn open_registration_needs_no_invite() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(app.count("platforms").await, 1);
     let landing = crate::support::text(&app.browser().get("/").await.text().await.unwrap());
-    assert!(landing.contains("CPRE_DYNAMIC_REGISTRATION=open"), "{landing}");
+    assert!(
+        landing.contains("CPRE_DYNAMIC_REGISTRATION=open"),
+        "{landing}"
+    );
 }
 
 #[tokio::test]
@@ -173,13 +211,22 @@ async fn landing_page_explains_the_invite() {
 #[tokio::test]
 async fn unknown_and_expired_invites_are_refused() {
     let app = unregistered(Backend::Sqlite, false).await.unwrap();
-    let response = start(&app, &format!("{}?invite=made-up", app.url("/lti/register"))).await;
+    let response = start(
+        &app,
+        &format!("{}?invite=made-up", app.url("/lti/register")),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(crate::support::text(&response.text().await.unwrap()).contains("Lien d'invitation invalide"));
+    assert!(
+        crate::support::text(&response.text().await.unwrap())
+            .contains("Lien d'invitation invalide")
+    );
     let expired = invite(&app, -1).await;
     let response = start(&app, &expired).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert!(crate::support::text(&response.text().await.unwrap()).contains("Lien d'invitation expiré"));
+    assert!(
+        crate::support::text(&response.text().await.unwrap()).contains("Lien d'invitation expiré")
+    );
     assert_eq!(config_fetches(&app), 0);
     assert_eq!(app.count("platforms").await, 0);
 }
@@ -196,7 +243,15 @@ async fn a_configuration_from_elsewhere_is_refused_and_the_invite_kept() {
     let text = crate::support::text(&response.text().await.unwrap());
     assert!(text.contains("Configuration de Moodle refusée"), "{text}");
     assert!(text.contains("issuer"), "{text}");
-    assert!(app.platform.state.services.registrations.lock().unwrap().is_empty());
+    assert!(
+        app.platform
+            .state
+            .services
+            .registrations
+            .lock()
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(app.count("platforms").await, 0);
 
     // Without the LTI platform configuration: refused too.
@@ -233,7 +288,9 @@ async fn platform_refusals_and_missing_parameters_are_explained() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(crate::support::text(&response.text().await.unwrap()).contains("openid_configuration"));
     let response = browser
-        .get(&format!("{second}&openid_configuration=javascript:alert(1)&registration_token=x"))
+        .get(&format!(
+            "{second}&openid_configuration=javascript:alert(1)&registration_token=x"
+        ))
         .await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let response = browser
@@ -245,14 +302,21 @@ async fn platform_refusals_and_missing_parameters_are_explained() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert!(crate::support::text(&response.text().await.unwrap()).contains("registration_token"));
     // The unreachable case: a configuration URL nobody answers.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let response = browser
         .get(&format!(
             "{second}&openid_configuration=http://127.0.0.1:{closed}/x&registration_token=x"
         ))
         .await;
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
-    assert!(crate::support::text(&response.text().await.unwrap()).contains("Configuration de Moodle inaccessible"));
+    assert!(
+        crate::support::text(&response.text().await.unwrap())
+            .contains("Configuration de Moodle inaccessible")
+    );
     assert_eq!(app.count("platforms").await, 1);
 }
 
@@ -266,7 +330,11 @@ async fn cli_invite_prints_a_working_one_time_link() {
         .env("CPRE_LOG", "warn")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("valid 2 hours"), "{stdout}");
     let link = stdout
@@ -288,8 +356,14 @@ async fn cli_invite_prints_a_working_one_time_link() {
 async fn an_answer_without_client_or_deployment_is_refused() {
     let app = unregistered(Backend::Sqlite, false).await.unwrap();
     let link = invite(&app, 24).await;
-    *app.platform.state.services.registration_answer.lock().unwrap() =
-        Some(json!({"client_id": CLIENT_ID, "https://purl.imsglobal.org/spec/lti-tool-configuration": {}}));
+    *app.platform
+        .state
+        .services
+        .registration_answer
+        .lock()
+        .unwrap() = Some(
+        json!({"client_id": CLIENT_ID, "https://purl.imsglobal.org/spec/lti-tool-configuration": {}}),
+    );
     let response = start(&app, &link).await;
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
     let text = crate::support::text(&response.text().await.unwrap());
@@ -297,7 +371,12 @@ async fn an_answer_without_client_or_deployment_is_refused() {
     assert!(text.contains("deployment_id"), "{text}");
     assert_eq!(app.count("platforms").await, 0);
     // The registration token is spent in Moodle; another one (another client id) works.
-    *app.platform.state.services.registration_answer.lock().unwrap() = Some(json!({"scope": ""}));
+    *app.platform
+        .state
+        .services
+        .registration_answer
+        .lock()
+        .unwrap() = Some(json!({"scope": ""}));
     let url = app.platform.registration_start_url(&link, "another-client");
     let response = app.browser().get(&url).await;
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);

@@ -149,8 +149,8 @@ impl TestApp {
     /// false, a clearing) for the user `sub` on the placement of their latest launch, as the
     /// signing transaction will. Returns the outbox row id.
     pub async fn enqueue_completion(&self, sub: &str, completed: bool) -> String {
-        use diesel::prelude::*;
         use cpre::store::schema::{resource_links, users};
+        use diesel::prelude::*;
         let sub = sub.to_string();
         self.state
             .db
@@ -173,7 +173,11 @@ impl TestApp {
                         resource_link_id: &link_id,
                         contract_id: None,
                         completed,
-                        comment: if completed { "Contrat signé" } else { "Contrat rouvert" },
+                        comment: if completed {
+                            "Contrat signé"
+                        } else {
+                            "Contrat rouvert"
+                        },
                     },
                 )
             })
@@ -396,12 +400,10 @@ macro_rules! on_both_backends_with {
         mod $name {
             #[tokio::test]
             async fn sqlite() {
-                let app = $crate::support::app::spawn_with(
-                    $crate::support::db::Backend::Sqlite,
-                    $tweak,
-                )
-                .await
-                .unwrap();
+                let app =
+                    $crate::support::app::spawn_with($crate::support::db::Backend::Sqlite, $tweak)
+                        .await
+                        .unwrap();
                 $body(app).await;
             }
             #[tokio::test]

@@ -265,9 +265,8 @@ impl Services {
         }
         self.fail_next.store(left - 1, Ordering::SeqCst);
         let status = *self.fail_status.lock().unwrap();
-        let mut response = HttpResponse::build(
-            actix_web::http::StatusCode::from_u16(status).unwrap(),
-        );
+        let mut response =
+            HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap());
         if let Some(after) = self.fail_retry_after.lock().unwrap().clone() {
             response.insert_header((header::RETRY_AFTER, after));
         }
@@ -314,7 +313,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn json_response(status: u16, content_type: &str, body: &Value) -> HttpResponse {
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
-        .insert_header((header::CONTENT_TYPE, format!("{content_type}; charset=utf-8")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            format!("{content_type}; charset=utf-8"),
+        ))
         .body(serde_json::to_string(body).unwrap())
 }
 
@@ -366,7 +368,9 @@ async fn verify_tool_jwt(
         .json()
         .await
         .map_err(|e| format!("tool JWKS: {e}"))?;
-    let jwk = set.find(&kid).ok_or(format!("kid {kid} not in the tool's JWKS"))?;
+    let jwk = set
+        .find(&kid)
+        .ok_or(format!("kid {kid} not in the tool's JWKS"))?;
     let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
     let mut validation = Validation::new(Algorithm::RS256);
     match audience {
@@ -612,7 +616,10 @@ async fn post_score(
         tokio::time::sleep(delay).await;
     }
     HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, format!("{MEDIA_SCORE}; charset=utf-8")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            format!("{MEDIA_SCORE}; charset=utf-8"),
+        ))
         .finish()
 }
 
@@ -631,10 +638,7 @@ fn create_line_item(
     let (Some(max), Some(label)) = (json["scoreMaximum"].as_f64(), json["label"].as_str()) else {
         return HttpResponse::BadRequest().body("No label or Score Maximum");
     };
-    let id = state
-        .services
-        .next_line_item
-        .fetch_add(1, Ordering::SeqCst) as u64;
+    let id = state.services.next_line_item.fetch_add(1, Ordering::SeqCst) as u64;
     let item = LineItem {
         id,
         context: context.into(),
@@ -764,7 +768,10 @@ fn registration_answer(state: &PlatformState, req: &HttpRequest, body: &[u8]) ->
     let Ok(claims) = jsonwebtoken::decode::<Value>(token, &decoding, &validation) else {
         return HttpResponse::Unauthorized().body("invalid registration token");
     };
-    let client_id = claims.claims["sub"].as_str().unwrap_or_default().to_string();
+    let client_id = claims.claims["sub"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     if claims.claims["scope"] != "reg" || client_id.is_empty() {
         return HttpResponse::Unauthorized().body("invalid registration token");
     }
@@ -811,13 +818,15 @@ fn registration_answer(state: &PlatformState, req: &HttpRequest, body: &[u8]) ->
     if payload["token_endpoint_auth_method"] != "private_key_jwt" {
         return HttpResponse::BadRequest().body("invalid_token_endpoint_auth_method");
     }
-    if payload
-        .get("application_type")
-        .is_some_and(|a| a != "web")
-    {
+    if payload.get("application_type").is_some_and(|a| a != "web") {
         return HttpResponse::BadRequest().body("invalid_application_type");
     }
-    state.services.registrations.lock().unwrap().push(payload.clone());
+    state
+        .services
+        .registrations
+        .lock()
+        .unwrap()
+        .push(payload.clone());
     if let Some(answer) = state.services.registration_answer.lock().unwrap().clone() {
         return json_response(200, "application/json", &answer);
     }
@@ -925,7 +934,8 @@ async fn rest_server(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let mut params: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let mut params: Vec<(String, String)> =
+        url::form_urlencoded::parse(&body).into_owned().collect();
     params.extend(url::form_urlencoded::parse(req.query_string().as_bytes()).into_owned());
     let get = |k: &str| {
         params
@@ -956,7 +966,9 @@ async fn rest_server(
                     .map(|id| json!({"groupid": id, "userids": ws.members.get(id).cloned().unwrap_or_default()}))
                     .collect::<Vec<_>>())
             }
-            _ => json!({"exception": "webservice_access_exception", "errorcode": "accessexception", "message": "Access control exception"}),
+            _ => {
+                json!({"exception": "webservice_access_exception", "errorcode": "accessexception", "message": "Access control exception"})
+            }
         }
     };
     state.services.record(&req, &body, 200);
