@@ -165,18 +165,29 @@ pub async fn deliver(state: &AppState, row: OutboxRow) -> Result<Outcome, Delive
 
 /// One attempt: where to post, with which token, and what the platform said.
 async fn attempt(state: &AppState, row: &OutboxRow) -> Result<Attempt, StoreError> {
-    let (platform, link, remembered) = {
-        let (platform_id, link_id) = (row.platform_id.clone(), row.resource_link_id.clone());
+    let (platform, link, remembered, superseded) = {
+        let (platform_id, link_id, row) = (
+            row.platform_id.clone(),
+            row.resource_link_id.clone(),
+            row.clone(),
+        );
         state
             .db
             .run(move |conn| {
                 let platform = platforms::get(conn, &platform_id)?;
                 let link = contexts::get_resource_link(conn, &link_id)?;
                 let remembered = line_items::find(conn, &link_id)?;
-                Ok((platform, link, remembered))
+                let superseded = outbox::has_newer(conn, &row)?;
+                Ok((platform, link, remembered, superseded))
             })
             .await?
     };
+    // Moodle keeps the server's time of a score for an activity's grade item and answers 409 to
+    // any older timestamp: posting an old change after a newer one would be refused, and the
+    // newer one is what the gradebook must show anyway.
+    if superseded {
+        return Ok(Attempt::Delivered(Some(kind::SUPERSEDED)));
+    }
     // The row's snapshot first; the placement's latest launch fills what it lacks (grades
     // enabled on the activity after the signature, then `cpre outbox retry`).
     let granted: Vec<String> = if row.scopes.trim().is_empty() {

@@ -116,6 +116,8 @@ pub mod kind {
     pub const GAVE_UP: &str = "gave_up";
     /// Delivered: the platform already had this score or a newer one (409).
     pub const ALREADY_RECORDED: &str = "already_recorded";
+    /// Not posted: a newer change for the same user and placement replaces it.
+    pub const SUPERSEDED: &str = "superseded";
 }
 
 /// A row of the outbox.
@@ -155,6 +157,18 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Option<OutboxRow>> {
         .select(OutboxRow::as_select())
         .get_result(conn)
         .optional()?)
+}
+
+/// True when a newer change exists for the row's user and placement: only the latest change
+/// is posted (after an outage, a backlog of changes for one user becomes one score).
+pub fn has_newer(conn: &mut DbConn, row: &OutboxRow) -> StoreResult<bool> {
+    Ok(grade_outbox::table
+        .filter(grade_outbox::user_id.eq(&row.user_id))
+        .filter(grade_outbox::resource_link_id.eq(&row.resource_link_id))
+        .filter(grade_outbox::score_timestamp.gt(row.score_timestamp))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
 }
 
 /// Claims up to `max` due rows for delivery: each gets a lease until `now + lease_micros`

@@ -184,3 +184,26 @@ async fn claims_never_overlap_across_pools() {
         assert_eq!(distinct.len(), 30, "{backend:?}: no row claimed twice");
     }
 }
+
+#[tokio::test]
+async fn a_graceful_stop_finishes_the_delivery_in_flight() {
+    let app = spawn_with(Backend::Sqlite, with_worker).await.unwrap();
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student())
+        .await;
+    let services = app.platform.state.services.clone();
+    *services.score_delay.lock().unwrap() = Some(Duration::from_secs(2));
+    let id = app.enqueue_completion("3", true).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while services.grade(2, "3").is_none() {
+        assert!(std::time::Instant::now() < deadline, "never posted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // SIGTERM: the worker stops taking work but waits for Moodle's answer and records it.
+    let worker = app.worker.lock().unwrap().take().expect("worker on");
+    worker.stop().await;
+    let row = app.outbox_row(&id).await;
+    assert_eq!(row.state, "delivered");
+    assert_eq!(row.error_kind, None);
+    assert_eq!(services.score_posts().len(), 1);
+}

@@ -115,6 +115,9 @@ pub struct Services {
     pub token_fail_next: AtomicUsize,
     /// Store the score, then wait this long before answering.
     pub score_delay: Mutex<Option<Duration>>,
+    /// Keep the platform's own time as a grade's `timemodified` (Moodle does so for an
+    /// activity's grade item) instead of the score's timestamp (a line item made by the tool).
+    pub grades_store_server_time: std::sync::atomic::AtomicBool,
     /// The OpenID configuration served instead of the captured one.
     pub openid_config: Mutex<Option<Value>>,
     /// Registration tokens already used (Moodle: the client id is taken).
@@ -157,6 +160,7 @@ impl Services {
             fail_retry_after: Mutex::default(),
             token_fail_next: AtomicUsize::new(0),
             score_delay: Mutex::default(),
+            grades_store_server_time: std::sync::atomic::AtomicBool::new(false),
             openid_config: Mutex::default(),
             used_registrations: Mutex::default(),
             registrations: Mutex::default(),
@@ -599,13 +603,20 @@ async fn post_score(
         let given = score["scoreGiven"]
             .as_f64()
             .filter(|_| grading == "FullyGraded");
+        let comment = score["comment"].as_str().map(str::to_string);
+        let timemodified = if services.grades_store_server_time.load(Ordering::SeqCst) {
+            // Moodle's update_raw_grade: no grade and no feedback → no date; else now.
+            (given.is_some() || comment.is_some()).then(|| chrono::Utc::now().timestamp())
+        } else {
+            given.map(|_| seconds)
+        };
         grades.insert(
             key,
             Grade {
                 score: given,
                 maximum: score["scoreMaximum"].as_f64(),
-                timemodified: given.map(|_| seconds),
-                comment: score["comment"].as_str().map(str::to_string),
+                timemodified,
+                comment,
                 activity_progress: activity.into(),
                 grading_progress: grading.into(),
             },
