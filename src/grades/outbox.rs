@@ -298,16 +298,15 @@ pub fn mark_failed(
 }
 
 /// The pending row `id` still leased with `lease_token`.
-fn owned<'a>(
-    id: &'a str,
-    lease_token: &'a str,
-) -> diesel::dsl::Filter<
+type Owned<'a> = diesel::dsl::Filter<
     diesel::dsl::Filter<
         diesel::dsl::Find<grade_outbox::table, &'a str>,
         diesel::dsl::Eq<grade_outbox::lease_token, &'a str>,
     >,
     diesel::dsl::Eq<grade_outbox::state, &'static str>,
-> {
+>;
+
+fn owned<'a>(id: &'a str, lease_token: &'a str) -> Owned<'a> {
     grade_outbox::table
         .find(id)
         .filter(grade_outbox::lease_token.eq(lease_token))
