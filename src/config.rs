@@ -91,7 +91,7 @@ impl Settings {
             .set_default("log", "info")?
             .set_default("dynamic_registration", "closed")?
             .set_default("grades_worker", true)?
-            .set_default("grades_concurrency", 4)?
+            .set_default("grades_concurrency", 8)?
             .set_default("grades_lease_seconds", 120)?
             .set_default("grades_retry_days", 7)?
             .set_default("grades_poll_seconds", 2)?

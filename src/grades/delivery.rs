@@ -108,6 +108,16 @@ pub fn lease_micros(state: &AppState) -> i64 {
 
 /// Delivers a claimed row and records what happened.
 pub async fn deliver(state: &AppState, row: OutboxRow) -> Result<Outcome, DeliveryError> {
+    deliver_gated(state, row, None).await
+}
+
+/// Like [`deliver`], taking `gate` around the bookkeeping write (the worker serialises its
+/// writes on SQLite, where concurrent writers wait in SQLite's busy handler).
+pub async fn deliver_gated(
+    state: &AppState,
+    row: OutboxRow,
+    gate: Option<&tokio::sync::Semaphore>,
+) -> Result<Outcome, DeliveryError> {
     let lease_token = row.lease_token.clone().unwrap_or_default();
     let attempt = attempt(state, &row).await?;
     let max_attempts = max_attempts(state.settings.grades_retry_days);
@@ -144,6 +154,10 @@ pub async fn deliver(state: &AppState, row: OutboxRow) -> Result<Outcome, Delive
             now_micros() + i64::try_from(delay.as_micros()).unwrap_or(i64::MAX / 2)
         }
         _ => 0,
+    };
+    let _permit = match gate {
+        Some(gate) => gate.acquire().await.ok(),
+        None => None,
     };
     let kept = state
         .db

@@ -2,14 +2,15 @@
 //! deliveries in flight, sleeps when nothing is due, and runs the roster schedule beside;
 //! stops gracefully (in-flight deliveries finish) or is aborted.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::state::AppState;
-use crate::store::now_micros;
+use crate::store::{Backend, now_micros};
 
 use super::delivery::{self, lease_micros};
 use super::outbox;
@@ -56,6 +57,13 @@ async fn deliveries(state: web::Data<AppState>, mut shutdown: watch::Receiver<bo
     let concurrency = state.settings.grades_concurrency;
     let poll = Duration::from_secs(state.settings.grades_poll_seconds.max(1));
     let mut in_flight: JoinSet<()> = JoinSet::new();
+    // SQLite has one writer at a time, and a writer that finds the database busy sleeps in
+    // SQLite's busy handler: the worker's own writes (claims, bookkeeping) take turns here
+    // instead. PostgreSQL takes them concurrently.
+    let gate = Arc::new(Semaphore::new(match state.db.backend() {
+        Backend::Sqlite => 1,
+        Backend::Postgres => Semaphore::MAX_PERMITS,
+    }));
     loop {
         if *shutdown.borrow() {
             break;
@@ -66,17 +74,21 @@ async fn deliveries(state: web::Data<AppState>, mut shutdown: watch::Receiver<bo
             let want = i64::try_from(concurrency - in_flight.len()).unwrap_or(1);
             let now = now_micros();
             let lease = lease_micros(&state);
-            match state
-                .db
-                .run(move |conn| outbox::claim(conn, now, lease, want))
-                .await
-            {
+            let claimed = {
+                let _permit = gate.acquire().await.ok();
+                state
+                    .db
+                    .run(move |conn| outbox::claim(conn, now, lease, want))
+                    .await
+            };
+            match claimed {
                 Ok(rows) => {
                     claimed_none = rows.is_empty();
                     for row in rows {
-                        let state = state.clone();
+                        let (state, gate) = (state.clone(), gate.clone());
                         in_flight.spawn(async move {
-                            if let Err(e) = delivery::deliver(&state, row).await {
+                            if let Err(e) = delivery::deliver_gated(&state, row, Some(&gate)).await
+                            {
                                 tracing::error!(error = %e, "grade delivery bookkeeping failed");
                             }
                         });
