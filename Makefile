@@ -36,6 +36,7 @@ ci: fmt lint test-pg
 bench: deps
 	$(CARGO) bench --bench launch
 	$(CARGO) bench --bench questionnaire
+	$(CARGO) bench --bench grades
 
 build: deps
 	$(CARGO) build

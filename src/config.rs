@@ -43,6 +43,24 @@ pub struct Settings {
     pub log: String,
     /// Timezone in which pages, exports and PDFs show times (`CPRE_TIMEZONE`).
     pub timezone: String,
+    /// `open` lets any Moodle register itself by Dynamic Registration; `closed` (default)
+    /// accepts only one-time links made by `cpre platform invite` (`CPRE_DYNAMIC_REGISTRATION`).
+    pub dynamic_registration: String,
+    /// Run the background worker (grade delivery, roster schedule) in `cpre serve`
+    /// (`CPRE_GRADES_WORKER`).
+    pub grades_worker: bool,
+    /// Deliveries the worker makes at the same time (`CPRE_GRADES_CONCURRENCY`).
+    pub grades_concurrency: usize,
+    /// How long a claimed delivery is reserved for its worker, in seconds; after that another
+    /// worker may retry it (`CPRE_GRADES_LEASE_SECONDS`).
+    pub grades_lease_seconds: u64,
+    /// How many days a delivery is retried before it is marked failed (`CPRE_GRADES_RETRY_DAYS`).
+    pub grades_retry_days: u64,
+    /// How often an idle worker looks for due deliveries, in seconds (`CPRE_GRADES_POLL_SECONDS`).
+    pub grades_poll_seconds: u64,
+    /// Roster (NRPS) and group synchronisation of recently launched courses, every N hours;
+    /// 0 turns the schedule off (`CPRE_ROSTER_SYNC_HOURS`).
+    pub roster_sync_hours: u64,
 }
 
 impl Settings {
@@ -73,7 +91,14 @@ impl Settings {
             .set_default("jwks_cache_seconds", 3600)?
             .set_default("workers", 0)?
             .set_default("log", "info")?
-            .set_default("timezone", "Europe/Paris")?)
+            .set_default("timezone", "Europe/Paris")?
+            .set_default("dynamic_registration", "closed")?
+            .set_default("grades_worker", true)?
+            .set_default("grades_concurrency", 8)?
+            .set_default("grades_lease_seconds", 120)?
+            .set_default("grades_retry_days", 7)?
+            .set_default("grades_poll_seconds", 2)?
+            .set_default("roster_sync_hours", 6)?)
     }
 
     /// Default settings for a database URL, ignoring the environment (tests, tools).
@@ -112,6 +137,22 @@ impl Settings {
                 "CPRE_CLOCK_LEEWAY_SECONDS above 300 is unsafe".into(),
             ));
         }
+        if !matches!(self.dynamic_registration.as_str(), "open" | "closed") {
+            return Err(ConfigError::Invalid(format!(
+                "CPRE_DYNAMIC_REGISTRATION must be `open` or `closed`, not `{}`",
+                self.dynamic_registration
+            )));
+        }
+        if self.grades_concurrency == 0 || self.grades_concurrency > 64 {
+            return Err(ConfigError::Invalid(
+                "CPRE_GRADES_CONCURRENCY must be between 1 and 64".into(),
+            ));
+        }
+        if self.grades_lease_seconds < 1 || self.grades_retry_days == 0 {
+            return Err(ConfigError::Invalid(
+                "CPRE_GRADES_LEASE_SECONDS and CPRE_GRADES_RETRY_DAYS must be positive".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -125,6 +166,11 @@ impl Settings {
         })
     }
 
+    /// True when any platform may register itself without an invite.
+    pub fn dynamic_registration_open(&self) -> bool {
+        self.dynamic_registration == "open"
+    }
+
     /// The public base URL without a trailing slash.
     pub fn base_url(&self) -> String {
         match &self.base_url {
@@ -136,6 +182,19 @@ impl Settings {
     /// True when the tool is served over HTTPS (cookies can then be `Secure; SameSite=None`).
     pub fn is_https(&self) -> bool {
         self.base_url().starts_with("https://")
+    }
+
+    /// `host[:port]` of the base URL (the tool's domain for Moodle).
+    pub fn domain(&self) -> String {
+        url::Url::parse(&self.base_url())
+            .ok()
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_string(),
+                })
+            })
+            .unwrap_or_default()
     }
 
     /// A URL under the base URL.

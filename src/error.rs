@@ -11,9 +11,12 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::contract::ContractError;
 use crate::course::routing::Refusal;
+use crate::lti::deep_linking::DeepLinkingError;
+use crate::lti::dynamic_registration::DynamicRegistrationError;
 use crate::lti::launch::LaunchError;
 use crate::lti::oidc::LoginError;
 use crate::store::StoreError;
+use crate::store::registration_invites::InviteRefusal;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -40,6 +43,14 @@ pub enum AppError {
     NotFound,
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("dynamic registration is closed and no invite was given")]
+    RegistrationClosed,
+    #[error("registration invite refused: {0:?}")]
+    RegistrationInvite(InviteRefusal),
+    #[error("dynamic registration failed: {0}")]
+    Registration(#[from] DynamicRegistrationError),
+    #[error("deep linking: {0}")]
+    DeepLinking(#[from] DeepLinkingError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("contract: {0}")]
@@ -64,6 +75,16 @@ impl AppError {
             AppError::Forbidden(what) => format!("forbidden.{what}"),
             AppError::NotFound => "not_found".into(),
             AppError::BadRequest(_) => "bad_request".into(),
+            AppError::RegistrationClosed => "registration.closed".into(),
+            AppError::RegistrationInvite(InviteRefusal::Unknown) => {
+                "registration.invite_unknown".into()
+            }
+            AppError::RegistrationInvite(InviteRefusal::Used) => "registration.invite_used".into(),
+            AppError::RegistrationInvite(InviteRefusal::Expired) => {
+                "registration.invite_expired".into()
+            }
+            AppError::Registration(e) => format!("registration.{}", e.code()),
+            AppError::DeepLinking(_) => "deep_linking.types".into(),
             AppError::Store(_) | AppError::Template(_) | AppError::Internal(_) => "internal".into(),
             AppError::Contract(e) => contract_code(e).into(),
         }
@@ -92,6 +113,15 @@ impl AppError {
             ) => {
                 vec![("parameter", (*p).to_string())]
             }
+            AppError::Registration(DynamicRegistrationError::Parameter(p)) => {
+                vec![("parameter", (*p).to_string())]
+            }
+            AppError::Registration(
+                DynamicRegistrationError::Unreachable(d)
+                | DynamicRegistrationError::Configuration(d)
+                | DynamicRegistrationError::Refused(d)
+                | DynamicRegistrationError::Answer(d),
+            ) => vec![("detail", d.clone())],
             _ => Vec::new(),
         }
     }
@@ -137,6 +167,12 @@ impl ResponseError for AppError {
             AppError::UnknownPlatform { .. } | AppError::UnknownDeployment { .. } => {
                 StatusCode::BAD_REQUEST
             }
+            AppError::RegistrationClosed | AppError::RegistrationInvite(_) => StatusCode::FORBIDDEN,
+            AppError::Registration(DynamicRegistrationError::Parameter(_)) => {
+                StatusCode::BAD_REQUEST
+            }
+            AppError::Registration(_) => StatusCode::BAD_GATEWAY,
+            AppError::DeepLinking(_) => StatusCode::BAD_REQUEST,
             AppError::NoSession | AppError::SessionBinding => StatusCode::UNAUTHORIZED,
             AppError::Csrf | AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,

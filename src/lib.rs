@@ -3,6 +3,7 @@
 //! See `docs/architecture.md` for the module map and the path of a launch.
 
 pub mod access;
+pub mod access_tokens;
 pub mod cli;
 pub mod config;
 pub mod contract;
@@ -13,8 +14,10 @@ pub mod grades;
 pub mod i18n;
 pub mod keyring;
 pub mod lti;
+pub mod moodle_ws;
 pub mod questionnaire;
 pub mod registration;
+pub mod roster;
 pub mod startup;
 pub mod state;
 pub mod store;

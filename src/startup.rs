@@ -1,13 +1,15 @@
 //! Building and running the application: pool and migrations, keys, platform files, the HTTP
-//! server on its listener, and the background janitor.
+//! server on its listener, the background janitor, and the worker (grade delivery, roster
+//! schedule) when `CPRE_GRADES_WORKER` is on.
 
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_web::dev::Server;
+use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 
 use crate::config::Settings;
+use crate::grades::worker::Worker;
 use crate::state::AppState;
 use crate::store::DbPool;
 
@@ -15,6 +17,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    worker: Option<Worker>,
 }
 
 impl Application {
@@ -46,10 +49,12 @@ impl Application {
         }
         let server = server.shutdown_timeout(10).run();
         spawn_janitor(state.clone());
+        let worker = settings.grades_worker.then(|| Worker::spawn(state.clone()));
         Ok(Self {
             port,
             server,
             state,
+            worker,
         })
     }
 
@@ -61,8 +66,23 @@ impl Application {
         self.state.clone()
     }
 
+    /// A handle that stops the HTTP server.
+    pub fn server_handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Takes the background worker out, for a caller that stops it itself (tests).
+    pub fn take_worker(&mut self) -> Option<Worker> {
+        self.worker.take()
+    }
+
+    /// Serves until the server stops (SIGINT/SIGTERM), then stops the worker gracefully.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(worker) = self.worker {
+            worker.stop().await;
+        }
+        result
     }
 }
 

@@ -1,9 +1,11 @@
-//! `AppState`: what every request shares, built once at start (settings, pool, clients, caches).
+//! `AppState`: what every request shares, built once at start (settings, pool, clients, caches,
+//! service access tokens).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::access_tokens::AccessTokens;
 use crate::config::Settings;
 use crate::keyring::KeyRing;
 use crate::lti::jwks::JwksCache;
@@ -16,6 +18,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     pub jwks: JwksCache,
     pub keys: KeyRing,
+    /// Access tokens to the platforms' services (AGS, NRPS), shared by every caller.
+    pub tokens: AccessTokens,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -34,12 +38,14 @@ impl AppState {
             Duration::from_secs(2),
         );
         let keys = KeyRing::new(db.clone(), settings.key_grace_hours);
+        let tokens = AccessTokens::new(http.clone(), keys.clone());
         Ok(Self {
             settings,
             db,
             http,
             jwks,
             keys,
+            tokens,
         })
     }
 

@@ -4,5 +4,9 @@ mod support;
 
 mod cli;
 mod contract;
+mod deep_linking;
+mod grades;
 mod lti;
+mod registration;
+mod roster;
 mod storage;

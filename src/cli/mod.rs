@@ -4,8 +4,10 @@ pub mod course;
 pub mod db;
 pub mod demo;
 pub mod keys;
+pub mod outbox;
 pub mod platform;
 pub mod questionnaire;
+pub mod roster;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -53,6 +55,12 @@ pub enum Command {
     /// The demo course of the local Moodle lab (demo only).
     #[command(subcommand)]
     Demo(demo::Command),
+    /// Gradebook deliveries (AGS): status and retry.
+    #[command(subcommand)]
+    Outbox(outbox::Command),
+    /// Course rosters (NRPS) and Moodle groups.
+    #[command(subcommand)]
+    Roster(roster::Command),
 }
 
 impl Cli {
@@ -71,6 +79,8 @@ impl Cli {
             Command::Course(cmd) => course::run(cmd, settings).await,
             Command::Questionnaire(cmd) => questionnaire::run(cmd, settings).await,
             Command::Demo(cmd) => demo::run(cmd, settings).await,
+            Command::Outbox(cmd) => outbox::run(cmd, settings).await,
+            Command::Roster(cmd) => roster::run(cmd, settings).await,
         }
     }
 }
@@ -79,6 +89,40 @@ impl Cli {
 pub async fn open_db(settings: &Settings) -> anyhow::Result<DbPool> {
     let url = settings.database_url.clone();
     Ok(tokio::task::spawn_blocking(move || DbPool::open_and_migrate(&url, 2)).await??)
+}
+
+/// The course a command names: the tool's context id, or an LTI context id (Moodle's course
+/// id) that must designate one course, on the platform `issuer` when given.
+pub async fn find_context(
+    db: &DbPool,
+    reference: &str,
+    issuer: Option<&str>,
+) -> anyhow::Result<crate::store::contexts::Context> {
+    let wanted = reference.to_string();
+    let issuer = issuer.map(str::to_string);
+    let found = db
+        .run(move |conn| {
+            if let Some(c) = crate::store::contexts::find(conn, &wanted)? {
+                return Ok(vec![c]);
+            }
+            let mut all = crate::store::contexts::find_all_by_lti_id(conn, &wanted)?;
+            if let Some(issuer) = &issuer {
+                let platforms = crate::store::platforms::find_by_issuer(conn, issuer)?;
+                all.retain(|c| platforms.iter().any(|p| p.id == c.platform_id));
+            }
+            Ok(all)
+        })
+        .await?;
+    let count = found.len();
+    match found.into_iter().next() {
+        Some(context) if count == 1 => Ok(context),
+        Some(_) => anyhow::bail!(
+            "{count} courses have the id `{reference}` on different platforms: add --issuer"
+        ),
+        None => anyhow::bail!(
+            "no course `{reference}` known to the tool (a course appears after its first launch)"
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! `cpre platform add|list|remove`: platform registrations.
+//! `cpre platform add|list|remove|invite|webservice`: platform registrations, one-time Dynamic
+//! Registration links, and the optional Moodle web service token of a platform.
 
 use crate::config::Settings;
 use crate::store::platforms::{self, PlatformSpec, source};
@@ -11,6 +12,42 @@ pub enum Command {
     List,
     /// Remove a platform (and everything recorded under it), or one of its deployments.
     Remove(RemoveOpts),
+    /// Make a one-time Dynamic Registration link (the URL to paste into Moodle's "Tool URL").
+    Invite(InviteOpts),
+    /// Store a Moodle web service token for a platform (group names and members).
+    Webservice(WebserviceOpts),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InviteOpts {
+    /// Hours the link stays valid.
+    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=720))]
+    pub expires_hours: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WebserviceOpts {
+    /// The platform's issuer.
+    #[arg(long)]
+    pub issuer: String,
+    /// The platform's client ID for the tool.
+    #[arg(long)]
+    pub client_id: String,
+    /// The Moodle web service token (Site administration → Server → Web services → Manage
+    /// tokens). Can also come from CPRE_MOODLE_WS_TOKEN.
+    #[arg(
+        long,
+        env = "CPRE_MOODLE_WS_TOKEN",
+        hide_env_values = true,
+        required_unless_present = "remove"
+    )]
+    pub token: Option<String>,
+    /// The REST endpoint; default: <issuer>/webservice/rest/server.php.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Forget the platform's token instead.
+    #[arg(long, conflicts_with_all = ["token", "url"])]
+    pub remove: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -123,6 +160,80 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                     p.source
                 );
             }
+            Ok(0)
+        }
+        Command::Invite(opts) => {
+            let secret = crate::lti::oidc::random_token();
+            let hash = crate::lti::oidc::hash_secret(&secret);
+            let hours = i64::try_from(opts.expires_hours).unwrap_or(24);
+            let expires_at = crate::store::now_micros() + hours * 3_600_000_000;
+            db.run(move |conn| crate::store::registration_invites::insert(conn, &hash, expires_at))
+                .await?;
+            let url = format!("{}?invite={secret}", settings.url("/lti/register"));
+            println!("One-time registration link, valid {hours} hours:\n\n  {url}\n");
+            println!(
+                "In Moodle: Site administration > Plugins > Activity modules > External tool > \
+                 Manage tools: paste it into \"Tool URL\" and press \"Add LTI Advantage\", then \
+                 activate the pending tool. The link works once."
+            );
+            if !settings.is_https() {
+                eprintln!(
+                    "warning: CPRE_BASE_URL is {} (plain HTTP): fine for a local test only.",
+                    settings.base_url()
+                );
+            }
+            Ok(0)
+        }
+        Command::Webservice(opts) => {
+            let issuer = opts.issuer.clone();
+            let client_id = opts.client_id.clone();
+            let platform = db
+                .run(move |conn| platforms::find_by_issuer_and_client_id(conn, &issuer, &client_id))
+                .await?;
+            let Some(platform) = platform else {
+                eprintln!("error: no such registration (see `cpre platform list`)");
+                return Ok(1);
+            };
+            if opts.remove {
+                let id = platform.id.clone();
+                let removed = db
+                    .run(move |conn| crate::roster::groups::remove_webservice(conn, &id))
+                    .await?;
+                println!(
+                    "{}",
+                    if removed {
+                        "Web service token removed."
+                    } else {
+                        "No web service token was stored."
+                    }
+                );
+                return Ok(0);
+            }
+            let token = opts.token.unwrap_or_default();
+            if token.trim().is_empty() || token.len() > 256 {
+                eprintln!("error: --token is empty or too long");
+                return Ok(2);
+            }
+            let url = opts
+                .url
+                .unwrap_or_else(|| crate::moodle_ws::default_url(&platform.issuer));
+            match url::Url::parse(&url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => {
+                    eprintln!("error: --url `{url}` is not an http(s) URL");
+                    return Ok(2);
+                }
+            }
+            let id = platform.id.clone();
+            let stored_url = url.clone();
+            db.run(move |conn| {
+                crate::roster::groups::set_webservice(conn, &id, &stored_url, token.trim())
+            })
+            .await?;
+            println!(
+                "Web service token stored for {} ({url}). Group names come with the next `cpre roster sync` or scheduled synchronisation.",
+                platform.name
+            );
             Ok(0)
         }
         Command::Remove(opts) => {

@@ -179,3 +179,21 @@ pub fn get_resource_link(conn: &mut DbConn, id: &str) -> StoreResult<ResourceLin
         .select(ResourceLink::as_select())
         .get_result(conn)?)
 }
+
+/// Courses whose LTI context id is `lti_id`, on any platform (operator commands).
+pub fn find_all_by_lti_id(conn: &mut DbConn, lti_id: &str) -> StoreResult<Vec<Context>> {
+    Ok(contexts::table
+        .filter(contexts::lti_id.eq(lti_id))
+        .select(Context::as_select())
+        .order(contexts::created_at.asc())
+        .load(conn)?)
+}
+
+/// The course with this tool id, if any.
+pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<Context>> {
+    Ok(contexts::table
+        .find(id)
+        .select(Context::as_select())
+        .get_result(conn)
+        .optional()?)
+}

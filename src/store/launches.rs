@@ -1,4 +1,5 @@
-//! Recording a verified launch: the user, the course, the placement, the user's groups.
+//! Recording a verified launch: the user, the course, the placement, the user's groups, and
+//! that the user opened the tool in that course.
 
 use super::contexts::{self, Context, ContextSeen, ResourceLink, ResourceLinkSeen};
 use super::users::{self, User, UserIdentity};
@@ -57,6 +58,7 @@ pub fn record(conn: &mut DbConn, platform_id: &str, launch: &Launch) -> StoreRes
         None => None,
     };
     users::set_groups(conn, &context.id, &user.id, &launch.group_ids)?;
+    super::context_launches::record(conn, &context.id, &user.id, super::now_micros())?;
     Ok(Recorded {
         user,
         context,

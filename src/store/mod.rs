@@ -12,6 +12,7 @@
 //! value). Unique lookups use `get_result`; short lists are loaded; paged staff lists may use
 //! `.limit()` knowingly. A test enforces the rule for `.first()`.
 
+pub mod context_launches;
 pub mod contexts;
 pub mod contracts;
 pub mod formations;
@@ -20,6 +21,7 @@ pub mod launches;
 pub mod oidc_states;
 pub mod platforms;
 pub mod questionnaire_versions;
+pub mod registration_invites;
 pub mod schema;
 pub mod sessions;
 pub mod users;

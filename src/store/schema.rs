@@ -145,6 +145,9 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         delivered_at -> Nullable<BigInt>,
+        lease_token -> Nullable<Text>,
+        error_kind -> Nullable<Text>,
+        last_attempt_at -> Nullable<BigInt>,
     }
 }
 
@@ -292,6 +295,93 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ags_line_items (resource_link_id) {
+        resource_link_id -> Text,
+        lineitem_url -> Text,
+        created_by_tool -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    registration_invites (id) {
+        id -> Text,
+        token_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        platform_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    context_launches (context_id, user_id) {
+        context_id -> Text,
+        user_id -> Text,
+        first_at -> BigInt,
+        last_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    roster_members (context_id, user_sub) {
+        context_id -> Text,
+        user_sub -> Text,
+        name -> Text,
+        given_name -> Text,
+        family_name -> Text,
+        email -> Text,
+        person_sourcedid -> Text,
+        username -> Text,
+        roles -> Text,
+        status -> Text,
+        first_seen_at -> BigInt,
+        synced_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    roster_syncs (context_id) {
+        context_id -> Text,
+        synced_at -> Nullable<BigInt>,
+        members -> Integer,
+        last_attempt_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        groups_synced_at -> Nullable<BigInt>,
+        groups_error -> Nullable<Text>,
+        lease_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    platform_webservices (platform_id) {
+        platform_id -> Text,
+        url -> Text,
+        token -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    moodle_groups (context_id, group_id) {
+        context_id -> Text,
+        group_id -> BigInt,
+        name -> Text,
+        idnumber -> Text,
+        synced_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    moodle_group_members (context_id, group_id, user_sub) {
+        context_id -> Text,
+        group_id -> BigInt,
+        user_sub -> Text,
+    }
+}
+
 diesel::joinable!(deployments -> platforms (platform_id));
 diesel::joinable!(oidc_states -> platforms (platform_id));
 diesel::joinable!(users -> platforms (platform_id));
@@ -299,7 +389,6 @@ diesel::joinable!(contexts -> platforms (platform_id));
 diesel::joinable!(resource_links -> contexts (context_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(user_groups -> users (user_id));
-
 diesel::joinable!(formations -> contexts (context_id));
 diesel::joinable!(formation_groups -> formations (formation_id));
 diesel::joinable!(questionnaire_versions -> contexts (context_id));
@@ -310,6 +399,8 @@ diesel::joinable!(contracts -> contexts (context_id));
 diesel::joinable!(contract_signatures -> contracts (contract_id));
 diesel::joinable!(contract_events -> contracts (contract_id));
 diesel::joinable!(unrouted_students -> users (user_id));
+diesel::joinable!(grade_outbox -> users (user_id));
+diesel::joinable!(context_launches -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     platforms,
@@ -333,4 +424,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     contract_events,
     contract_counters,
     unrouted_students,
+    ags_line_items,
+    registration_invites,
+    context_launches,
+    roster_members,
+    roster_syncs,
+    platform_webservices,
+    moodle_groups,
+    moodle_group_members,
 );

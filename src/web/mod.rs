@@ -1,8 +1,11 @@
 //! The HTTP surface: route table, security headers, and the handlers of each area.
 
+pub mod admin;
 pub mod contract;
+pub mod deep_linking;
 pub mod lti;
 pub mod pages;
+pub mod registration;
 pub mod session;
 pub mod templates;
 
@@ -33,9 +36,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/lti/login", web::get().to(lti::login_get))
     .route("/lti/login", web::post().to(lti::login_post))
     .route("/lti/launch", web::post().to(lti::launch))
+    .route("/lti/register", web::get().to(registration::register))
     .service(
         web::scope("/s/{token}")
             .route("/", web::get().to(pages::home))
+            .route("/deep-linking", web::post().to(deep_linking::place))
+            .route("/admin/deliveries", web::get().to(admin::deliveries))
+            .route("/admin/deliveries/retry", web::post().to(admin::retry))
             // The student's contract (web/contract/).
             .route("/formation", web::post().to(contract::home::choose))
             .route("/contrat/{code}/", web::get().to(contract::overview::show))

@@ -34,6 +34,7 @@ pub async fn landing(state: web::Data<AppState>) -> AppResult<HttpResponse> {
             redirect_uri => s.url("/lti/launch"),
             jwks_url => s.url("/.well-known/jwks.json"),
             registration_url => s.url("/lti/register"),
+            registration_open => s.dynamic_registration_open(),
             custom_parameters => "groups=$Moodle.Person.userGroupIds",
         },
     )?)
@@ -74,10 +75,13 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
         .body(body)
 }
 
-/// `GET /s/{token}/`: a student's contract (`web::contract::home`); for anyone else, who
-/// the tool thinks the user is.
+/// `GET /s/{token}/`: what to place in the course for a deep linking launch; a student's
+/// contract (`web::contract::home`); for anyone else, who the tool thinks the user is.
 pub async fn home(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
-    if session.tool_role == crate::lti::roles::ToolRole::Student && !session.is_deep_linking() {
+    if session.is_deep_linking() {
+        return super::deep_linking::show(session).await;
+    }
+    if session.tool_role == crate::lti::roles::ToolRole::Student {
         return super::contract::home::home(state, session).await;
     }
     Ok(render(

@@ -14,4 +14,21 @@
       window.print();
     });
   });
+  // Forms that go on by themselves (the deep linking answer to Moodle); their button stays
+  // visible for browsers without JavaScript.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-auto-submit]"), function (form) {
+    form.submit();
+  });
+  // The end of Dynamic Registration: tell Moodle to close its registration window.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-lti-close]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var opener = window.opener || window.parent;
+      if (opener && opener !== window) {
+        opener.postMessage({ subject: "org.imsglobal.lti.close" }, "*");
+      } else {
+        window.close();
+      }
+    });
+  });
 })();

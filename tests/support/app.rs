@@ -3,8 +3,11 @@
 
 use std::net::TcpListener;
 
+use actix_web::dev::ServerHandle;
 use actix_web::web;
 use cpre::Settings;
+use cpre::grades::Outcome;
+use cpre::grades::worker::Worker;
 use cpre::state::AppState;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, LOCATION};
@@ -20,6 +23,10 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub platform: TestPlatform,
     pub db: TestDb,
+    /// Stops the HTTP server.
+    pub server: ServerHandle,
+    /// The background worker, when the test turned it on (`grades_worker`).
+    pub worker: std::sync::Mutex<Option<Worker>>,
 }
 
 /// Starts the tool on `backend` with a test platform registered; `None` when the backend is
@@ -51,14 +58,19 @@ pub async fn spawn_on(
     settings.db_pool_size = 4;
     settings.workers = 2;
     settings.lti_config_dir = std::path::PathBuf::from("/nonexistent");
+    // Deliveries are driven by the test (`drain_grade_outbox`) unless it turns the worker on.
+    settings.grades_worker = false;
     tweak(&mut settings);
-    let app = cpre::Application::build_on(settings, listener)
+    let mut app = cpre::Application::build_on(settings, listener)
         .await
         .expect("application builds");
     let state = app.state();
+    let worker = app.take_worker();
+    let server = app.server_handle();
     tokio::spawn(app.run_until_stopped());
 
     *platform.state.tool_launch_url.lock().unwrap() = format!("{base}/lti/launch");
+    *platform.state.tool_jwks_url.lock().unwrap() = format!("{base}/.well-known/jwks.json");
     if register {
         let spec = platform.spec();
         state
@@ -75,6 +87,8 @@ pub async fn spawn_on(
         state,
         platform,
         db,
+        server,
+        worker: std::sync::Mutex::new(worker),
     }
 }
 
@@ -116,6 +130,110 @@ impl TestApp {
 
     pub fn launch_url(&self) -> String {
         self.url("/lti/launch")
+    }
+
+    /// Delivers due outbox rows until none is due (what the worker does), returning what each
+    /// delivery did.
+    pub async fn drain_grade_outbox(&self) -> Vec<Outcome> {
+        let mut outcomes = Vec::new();
+        loop {
+            match cpre::grades::deliver_next(&self.state).await.unwrap() {
+                Outcome::Empty => return outcomes,
+                outcome => outcomes.push(outcome),
+            }
+            assert!(outcomes.len() < 10_000, "the outbox does not drain");
+        }
+    }
+
+    /// What a signature does to the gradebook: enqueues a completion (or, with `completed`
+    /// false, a clearing) for the user `sub` on the placement of their latest launch, as the
+    /// signing transaction will. Returns the outbox row id.
+    pub async fn enqueue_completion(&self, sub: &str, completed: bool) -> String {
+        use cpre::store::schema::{resource_links, users};
+        use diesel::prelude::*;
+        let sub = sub.to_string();
+        self.state
+            .db
+            .write(move |conn| {
+                let user_id: String = users::table
+                    .filter(users::sub.eq(&sub))
+                    .select(users::id)
+                    .get_result(conn)?;
+                let link_id: String = resource_links::table
+                    .select(resource_links::id)
+                    .order(resource_links::created_at.desc())
+                    .load::<String>(conn)?
+                    .into_iter()
+                    .next()
+                    .expect("a launch recorded a placement");
+                cpre::grades::outbox::enqueue(
+                    conn,
+                    &cpre::grades::outbox::Completion {
+                        user_id: &user_id,
+                        resource_link_id: &link_id,
+                        contract_id: None,
+                        completed,
+                        comment: if completed {
+                            "Contrat signé"
+                        } else {
+                            "Contrat rouvert"
+                        },
+                    },
+                )
+            })
+            .await
+            .unwrap()
+    }
+
+    /// The CSRF token of the session at `base` (`/s/{token}`), read from the database (to
+    /// show that a check other than CSRF refuses a form).
+    pub async fn session_csrf(&self, base: &str) -> String {
+        use cpre::store::schema::sessions;
+        use diesel::prelude::*;
+        let id = cpre::lti::oidc::hash_secret(base.trim_start_matches("/s/"));
+        self.state
+            .db
+            .run(move |conn| {
+                Ok(sessions::table
+                    .find(&id)
+                    .select(sessions::csrf_token)
+                    .get_result::<String>(conn)?)
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Rows of the outbox.
+    pub async fn outbox_row(&self, id: &str) -> cpre::grades::outbox::OutboxRow {
+        let id = id.to_string();
+        self.state
+            .db
+            .run(move |conn| cpre::grades::outbox::get(conn, &id))
+            .await
+            .unwrap()
+            .expect("outbox row")
+    }
+
+    /// Stops the tool as a crash would (worker aborted, server stopped), keeping its database
+    /// and platform for a restart with `spawn_on`.
+    pub async fn kill(self) -> (TestDb, TestPlatform) {
+        if let Some(worker) = self.worker.lock().unwrap().take() {
+            worker.abort();
+        }
+        self.server.stop(false).await;
+        (self.db, self.platform)
+    }
+
+    /// A second tool instance on the same database and platform (several instances on one
+    /// PostgreSQL).
+    pub async fn second_instance(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let launch_url = self.platform.state.tool_launch_url.lock().unwrap().clone();
+        let jwks_url = self.platform.state.tool_jwks_url.lock().unwrap().clone();
+        let other = spawn_on(self.db.shared(), self.platform.clone(), false, tweak).await;
+        // Launches keep going to the first instance.
+        *self.platform.state.tool_launch_url.lock().unwrap() = launch_url;
+        *self.platform.state.tool_jwks_url.lock().unwrap() = jwks_url;
+        other
     }
 }
 
@@ -273,6 +391,35 @@ pub fn parse_auth_form(html: &str) -> AuthForm {
         id_token: field("id_token"),
         state: field("state"),
     }
+}
+
+/// Runs one test body on SQLite and on PostgreSQL with settings changed by `tweak`.
+#[macro_export]
+macro_rules! on_both_backends_with {
+    ($name:ident, $tweak:path, $body:path) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let app =
+                    $crate::support::app::spawn_with($crate::support::db::Backend::Sqlite, $tweak)
+                        .await
+                        .unwrap();
+                $body(app).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                match $crate::support::app::spawn_with(
+                    $crate::support::db::Backend::Postgres,
+                    $tweak,
+                )
+                .await
+                {
+                    Some(app) => $body(app).await,
+                    None => $crate::support::db::skipped(concat!(module_path!(), "::postgres")),
+                }
+            }
+        }
+    };
 }
 
 /// Runs one test body on SQLite and on PostgreSQL (skipped when PostgreSQL is not configured).

@@ -63,6 +63,16 @@ impl TestDb {
         })
     }
 
+    /// Another handle on the same database that does not drop it (a second tool instance).
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            backend: self.backend,
+            _dir: None,
+            pg_schema: None,
+        }
+    }
+
     pub fn new(backend: Backend) -> Option<TestDb> {
         match backend {
             Backend::Sqlite => Some(TestDb::sqlite()),

@@ -1,6 +1,11 @@
 //! A test platform that behaves like Moodle 5.1 (see `tests/fixtures/moodle/`): its own RSA
 //! keys and JWKS (rotatable), an OIDC auth endpoint that answers with the auto-submitted
-//! form_post page, launches built from the captured Moodle payloads.
+//! form_post page, launches built from the captured Moodle payloads, and the LTI Advantage
+//! services of `services.rs` (tokens, AGS, NRPS, Dynamic Registration, Deep Linking return,
+//! a REST web service double).
+
+#[path = "services.rs"]
+pub mod services;
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -133,8 +138,27 @@ pub struct PlatformState {
     pub tool_launch_url: Arc<Mutex<String>>,
     /// Auth requests received (query parameters), for assertions.
     pub auth_requests: Arc<Mutex<Vec<HashMap<String, String>>>>,
+    /// The tool's JWKS URL (client assertions and deep linking responses are verified with it).
+    pub tool_jwks_url: Arc<Mutex<String>>,
+    /// The LTI Advantage services: what they received and hold, and their knobs.
+    pub services: Arc<services::Services>,
 }
 
+impl PlatformState {
+    /// What `mod/lti/openid-configuration.php` serves (the capture, on this platform's host).
+    pub fn openid_configuration(&self) -> Value {
+        let path = format!(
+            "{}/tests/fixtures/moodle/openid-configuration.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let text = std::fs::read_to_string(path)
+            .unwrap()
+            .replace(FIXTURE_HOST, &self.issuer);
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+#[derive(Clone)]
 pub struct TestPlatform {
     pub state: PlatformState,
     pub base: String,
@@ -154,6 +178,8 @@ impl TestPlatform {
             launches: Arc::default(),
             tool_launch_url: Arc::default(),
             auth_requests: Arc::default(),
+            tool_jwks_url: Arc::default(),
+            services: Arc::new(services::Services::new()),
         };
         let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
@@ -162,6 +188,7 @@ impl TestPlatform {
                 .route("/mod/lti/certs.php", web::get().to(certs))
                 .route("/mod/lti/auth.php", web::get().to(auth))
                 .route("/mod/lti/auth.php", web::post().to(auth_post))
+                .configure(services::routes)
         })
         .workers(1)
         .listen(listener)
@@ -182,6 +209,27 @@ impl TestPlatform {
     }
     pub fn jwks_url(&self) -> String {
         format!("{}/mod/lti/certs.php", self.base)
+    }
+
+    pub fn openid_configuration_url(&self) -> String {
+        format!("{}/mod/lti/openid-configuration.php", self.base)
+    }
+
+    /// The registration token Moodle makes for an administrator (`startltiadvregistration.php`):
+    /// signed by the platform key, `sub` = the client id to be, `scope` = `reg`, one hour.
+    pub fn registration_token(&self, client_id: &str) -> String {
+        let now = chrono::Utc::now().timestamp();
+        self.sign(&json!({"sub": client_id, "scope": "reg", "iat": now, "exp": now + 3600}))
+    }
+
+    /// Where Moodle sends the administrator's browser: the tool URL they pasted with
+    /// `openid_configuration` and `registration_token` added to its query string.
+    pub fn registration_start_url(&self, tool_url: &str, client_id: &str) -> String {
+        let mut url = url::Url::parse(tool_url).unwrap();
+        url.query_pairs_mut()
+            .append_pair("openid_configuration", &self.openid_configuration_url())
+            .append_pair("registration_token", &self.registration_token(client_id));
+        url.to_string()
     }
 
     /// Arguments of `cpre platform add` for this platform.

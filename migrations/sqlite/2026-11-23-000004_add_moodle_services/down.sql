@@ -1,0 +1,13 @@
+DROP TABLE moodle_group_members;
+DROP TABLE moodle_groups;
+DROP TABLE platform_webservices;
+DROP TABLE roster_syncs;
+DROP TABLE roster_members;
+DROP TABLE context_launches;
+DROP TABLE registration_invites;
+DROP TABLE ags_line_items;
+DROP INDEX grade_outbox_platform;
+DROP INDEX grade_outbox_context;
+ALTER TABLE grade_outbox DROP COLUMN last_attempt_at;
+ALTER TABLE grade_outbox DROP COLUMN error_kind;
+ALTER TABLE grade_outbox DROP COLUMN lease_token;

@@ -1,0 +1,329 @@
+//! The stored roster of a course (members as NRPS gave them, roles as given) and its
+//! synchronisation state; who in it never opened the tool.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::lti::nrps::Member;
+use crate::store::schema::{roster_members, roster_syncs};
+use crate::store::{DbConn, StoreError, StoreResult, context_launches};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = roster_members)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+struct RosterRow {
+    user_sub: String,
+    name: String,
+    given_name: String,
+    family_name: String,
+    email: String,
+    person_sourcedid: String,
+    username: String,
+    roles: String,
+    status: String,
+    first_seen_at: i64,
+    synced_at: i64,
+}
+
+/// A member of a course's roster, with whether (and when) they opened the tool there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RosterMember {
+    /// The LTI `sub` (Moodle: the user id).
+    pub sub: String,
+    pub name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+    /// The student number (`lis_person_sourcedid`).
+    pub person_sourcedid: String,
+    pub username: String,
+    /// As the roster gives them (Moodle: `Learner`, `Instructor`; not the launch's roles).
+    pub roles: Vec<String>,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    pub first_seen_at: i64,
+    pub synced_at: i64,
+    /// The tool's user, when they launched in this course.
+    pub user_id: Option<String>,
+    pub first_launch_at: Option<i64>,
+    pub last_launch_at: Option<i64>,
+}
+
+impl RosterMember {
+    pub fn launched(&self) -> bool {
+        self.user_id.is_some()
+    }
+
+    /// True when the roster gives the Learner role (short name or URI).
+    pub fn is_learner(&self) -> bool {
+        self.roles
+            .iter()
+            .any(|r| r == "Learner" || r.ends_with("#Learner") || r.ends_with("/Learner"))
+    }
+}
+
+/// The members of a course's roster, by family then given name, with their launches.
+pub fn members(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<RosterMember>> {
+    let rows: Vec<RosterRow> = roster_members::table
+        .filter(roster_members::context_id.eq(context_id))
+        .order((
+            roster_members::family_name.asc(),
+            roster_members::given_name.asc(),
+            roster_members::user_sub.asc(),
+        ))
+        .select(RosterRow::as_select())
+        .load(conn)?;
+    let launched: HashMap<String, (String, i64, i64)> =
+        context_launches::of_context(conn, context_id)?
+            .into_iter()
+            .map(|(user_id, sub, first, last)| (sub, (user_id, first, last)))
+            .collect();
+    rows.into_iter()
+        .map(|row| {
+            let roles: Vec<String> = serde_json::from_str(&row.roles)
+                .map_err(|e| StoreError::Corrupt(format!("roster roles: {e}")))?;
+            let launch = launched.get(&row.user_sub);
+            Ok(RosterMember {
+                user_id: launch.map(|l| l.0.clone()),
+                first_launch_at: launch.map(|l| l.1),
+                last_launch_at: launch.map(|l| l.2),
+                sub: row.user_sub,
+                name: row.name,
+                given_name: row.given_name,
+                family_name: row.family_name,
+                email: row.email,
+                person_sourcedid: row.person_sourcedid,
+                username: row.username,
+                roles,
+                status: row.status,
+                first_seen_at: row.first_seen_at,
+                synced_at: row.synced_at,
+            })
+        })
+        .collect()
+}
+
+/// Members of the roster who never opened the tool in this course (every role: staff filter
+/// learners with [`RosterMember::is_learner`]).
+pub fn never_launched(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<RosterMember>> {
+    Ok(members(conn, context_id)?
+        .into_iter()
+        .filter(|m| !m.launched())
+        .collect())
+}
+
+/// What replacing a roster changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Replaced {
+    pub total: usize,
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+}
+
+/// Replaces the stored roster of a course with a complete fetched one (caller's
+/// transaction): new members added, changed ones updated, those who left removed.
+pub fn replace(
+    conn: &mut DbConn,
+    context_id: &str,
+    fetched: &[Member],
+    now: i64,
+) -> StoreResult<Replaced> {
+    let existing: HashMap<String, RosterRow> = roster_members::table
+        .filter(roster_members::context_id.eq(context_id))
+        .select(RosterRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|r| (r.user_sub.clone(), r))
+        .collect();
+    let mut seen = HashSet::new();
+    let mut report = Replaced::default();
+    for m in fetched {
+        if !seen.insert(m.user_id.clone()) {
+            continue;
+        }
+        let roles = serde_json::to_string(&m.roles)
+            .map_err(|e| StoreError::Corrupt(format!("roster roles: {e}")))?;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let values = (
+            roster_members::name.eq(text(&m.name)),
+            roster_members::given_name.eq(text(&m.given_name)),
+            roster_members::family_name.eq(text(&m.family_name)),
+            roster_members::email.eq(text(&m.email)),
+            roster_members::person_sourcedid.eq(text(&m.lis_person_sourcedid)),
+            roster_members::username.eq(text(&m.ext_user_username)),
+            roster_members::roles.eq(roles.clone()),
+            roster_members::status.eq(m.status.clone()),
+            roster_members::synced_at.eq(now),
+        );
+        match existing.get(&m.user_id) {
+            None => {
+                diesel::insert_into(roster_members::table)
+                    .values((
+                        roster_members::context_id.eq(context_id),
+                        roster_members::user_sub.eq(&m.user_id),
+                        roster_members::first_seen_at.eq(now),
+                        values,
+                    ))
+                    .execute(conn)?;
+                report.added += 1;
+            }
+            Some(old) => {
+                let changed = old.name != text(&m.name)
+                    || old.given_name != text(&m.given_name)
+                    || old.family_name != text(&m.family_name)
+                    || old.email != text(&m.email)
+                    || old.person_sourcedid != text(&m.lis_person_sourcedid)
+                    || old.username != text(&m.ext_user_username)
+                    || old.roles != roles
+                    || old.status != m.status;
+                diesel::update(roster_members::table.find((context_id, &m.user_id)))
+                    .set(values)
+                    .execute(conn)?;
+                if changed {
+                    report.updated += 1;
+                }
+            }
+        }
+    }
+    for sub in existing.keys().filter(|s| !seen.contains(*s)) {
+        diesel::delete(roster_members::table.find((context_id, sub))).execute(conn)?;
+        report.removed += 1;
+    }
+    report.total = seen.len();
+    Ok(report)
+}
+
+/// The synchronisation state of a course's roster and groups.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, Default)]
+#[diesel(table_name = roster_syncs)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct SyncState {
+    pub context_id: String,
+    pub synced_at: Option<i64>,
+    pub members: i32,
+    pub last_attempt_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub groups_synced_at: Option<i64>,
+    pub groups_error: Option<String>,
+    pub lease_until: Option<i64>,
+}
+
+pub fn sync_state(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<SyncState>> {
+    Ok(roster_syncs::table
+        .find(context_id)
+        .select(SyncState::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+fn ensure_sync_row(conn: &mut DbConn, context_id: &str) -> StoreResult<()> {
+    if sync_state(conn, context_id)?.is_none() {
+        let inserted = diesel::insert_into(roster_syncs::table)
+            .values((
+                roster_syncs::context_id.eq(context_id),
+                roster_syncs::members.eq(0),
+            ))
+            .execute(conn);
+        match inserted {
+            Ok(_) => {}
+            Err(e) if crate::store::is_unique_violation(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Reserves a course for a scheduled synchronisation (one instance at a time, at most once
+/// per `min_interval`). True when this caller got it.
+pub fn try_lease(
+    conn: &mut DbConn,
+    context_id: &str,
+    now: i64,
+    lease_micros: i64,
+    min_interval_micros: i64,
+) -> StoreResult<bool> {
+    ensure_sync_row(conn, context_id)?;
+    let n = diesel::update(
+        roster_syncs::table
+            .find(context_id)
+            .filter(
+                roster_syncs::lease_until
+                    .is_null()
+                    .or(roster_syncs::lease_until.lt(now)),
+            )
+            .filter(
+                roster_syncs::last_attempt_at
+                    .is_null()
+                    .or(roster_syncs::last_attempt_at.lt(now - min_interval_micros)),
+            ),
+    )
+    .set((
+        roster_syncs::lease_until.eq(now + lease_micros),
+        roster_syncs::last_attempt_at.eq(now),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Records a successful roster synchronisation (and frees the lease).
+pub fn record_success(
+    conn: &mut DbConn,
+    context_id: &str,
+    now: i64,
+    members: usize,
+) -> StoreResult<()> {
+    ensure_sync_row(conn, context_id)?;
+    diesel::update(roster_syncs::table.find(context_id))
+        .set((
+            roster_syncs::synced_at.eq(now),
+            roster_syncs::last_attempt_at.eq(now),
+            roster_syncs::members.eq(i32::try_from(members).unwrap_or(i32::MAX)),
+            roster_syncs::last_error.eq(None::<String>),
+            roster_syncs::lease_until.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records a failed roster synchronisation (the stored roster is kept as it was).
+pub fn record_failure(
+    conn: &mut DbConn,
+    context_id: &str,
+    now: i64,
+    error: &str,
+) -> StoreResult<()> {
+    ensure_sync_row(conn, context_id)?;
+    diesel::update(roster_syncs::table.find(context_id))
+        .set((
+            roster_syncs::last_attempt_at.eq(now),
+            roster_syncs::last_error.eq(error),
+            roster_syncs::lease_until.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Records the outcome of a group synchronisation.
+pub fn record_groups(
+    conn: &mut DbConn,
+    context_id: &str,
+    now: i64,
+    error: Option<&str>,
+) -> StoreResult<()> {
+    ensure_sync_row(conn, context_id)?;
+    match error {
+        None => diesel::update(roster_syncs::table.find(context_id))
+            .set((
+                roster_syncs::groups_synced_at.eq(now),
+                roster_syncs::groups_error.eq(None::<String>),
+            ))
+            .execute(conn)?,
+        Some(error) => diesel::update(roster_syncs::table.find(context_id))
+            .set(roster_syncs::groups_error.eq(error))
+            .execute(conn)?,
+    };
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! Who opened the tool in which course: the first and the latest launch (the latter kept to
+//! the hour, so that a returning user usually costs one read and no write).
+
+use diesel::prelude::*;
+
+use super::schema::{context_launches, users};
+use super::{DbConn, StoreResult};
+
+/// The latest launch is rewritten only when it is older than this.
+const REFRESH_MICROS: i64 = 3_600_000_000;
+
+/// Records a launch of `user_id` in `context_id` (caller's transaction).
+pub fn record(conn: &mut DbConn, context_id: &str, user_id: &str, now: i64) -> StoreResult<()> {
+    let last: Option<i64> = context_launches::table
+        .find((context_id, user_id))
+        .select(context_launches::last_at)
+        .get_result(conn)
+        .optional()?;
+    match last {
+        None => {
+            diesel::insert_into(context_launches::table)
+                .values((
+                    context_launches::context_id.eq(context_id),
+                    context_launches::user_id.eq(user_id),
+                    context_launches::first_at.eq(now),
+                    context_launches::last_at.eq(now),
+                ))
+                .execute(conn)?;
+        }
+        Some(last) if last < now - REFRESH_MICROS => {
+            diesel::update(context_launches::table.find((context_id, user_id)))
+                .set(context_launches::last_at.eq(now))
+                .execute(conn)?;
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+/// Users who launched in a course: (user id, `sub`, first launch, latest launch).
+pub fn of_context(
+    conn: &mut DbConn,
+    context_id: &str,
+) -> StoreResult<Vec<(String, String, i64, i64)>> {
+    Ok(context_launches::table
+        .inner_join(users::table)
+        .filter(context_launches::context_id.eq(context_id))
+        .select((
+            users::id,
+            users::sub,
+            context_launches::first_at,
+            context_launches::last_at,
+        ))
+        .load(conn)?)
+}
+
+/// Courses with a launch since `since` (microseconds).
+pub fn contexts_launched_since(conn: &mut DbConn, since: i64) -> StoreResult<Vec<String>> {
+    Ok(context_launches::table
+        .filter(context_launches::last_at.gt(since))
+        .select(context_launches::context_id)
+        .distinct()
+        .order(context_launches::context_id.asc())
+        .load(conn)?)
+}
