@@ -2,6 +2,7 @@
 
 mod cli;
 mod flow;
+mod gradebook;
 mod lifecycle;
 mod routing;
 mod tampering;
@@ -328,6 +329,15 @@ pub async fn signed_student(app: &TestApp, sub: &str, groups: &str, code: &str) 
     let receipt = student.follow(&signed).await;
     assert_eq!(receipt.status, StatusCode::OK);
     (student, receipt)
+}
+
+/// A reopened contract: the student goes to the summary and signs the new version.
+pub async fn fill_and_sign_again(student: &Student, code: &str) -> Page {
+    let summary = student.get(&format!("/contrat/{code}/recapitulatif")).await;
+    assert_eq!(summary.status, StatusCode::OK, "{}", summary.text());
+    let signed = sign(student, &summary).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.text());
+    student.follow(&signed).await
 }
 
 /// A row count with a condition (`SELECT COUNT(*) FROM table WHERE …`).
