@@ -31,20 +31,7 @@ pub fn grant_designer(
     user_id: &str,
     granted_by: Option<&str>,
 ) -> StoreResult<()> {
-    if is_designer(conn, context_id, user_id)? {
-        return Ok(());
-    }
-    diesel::insert_into(course_grants::table)
-        .values((
-            course_grants::id.eq(new_id()),
-            course_grants::context_id.eq(context_id),
-            course_grants::user_id.eq(user_id),
-            course_grants::role.eq(DESIGNER),
-            course_grants::granted_by.eq(granted_by),
-            course_grants::created_at.eq(now_micros()),
-        ))
-        .execute(conn)?;
-    Ok(())
+    grant(conn, context_id, user_id, DESIGNER, None, granted_by)
 }
 
 /// True when a grant makes the user a designer of the course.
@@ -63,6 +50,59 @@ pub fn of_user(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResul
     Ok(course_grants::table
         .filter(course_grants::context_id.eq(context_id))
         .filter(course_grants::user_id.eq(user_id))
+        .select(Grant::as_select())
+        .load(conn)?)
+}
+
+/// Grants `role` (`designer` or `gestionnaire`, the latter for one formation) to a user; no-op
+/// when the same grant exists.
+pub fn grant(
+    conn: &mut DbConn,
+    context_id: &str,
+    user_id: &str,
+    role: &str,
+    formation_id: Option<&str>,
+    granted_by: Option<&str>,
+) -> StoreResult<()> {
+    let existing = course_grants::table
+        .filter(course_grants::context_id.eq(context_id))
+        .filter(course_grants::user_id.eq(user_id))
+        .filter(course_grants::role.eq(role))
+        .select(course_grants::formation_id)
+        .load::<Option<String>>(conn)?;
+    if existing.iter().any(|f| f.as_deref() == formation_id) {
+        return Ok(());
+    }
+    diesel::insert_into(course_grants::table)
+        .values((
+            course_grants::id.eq(new_id()),
+            course_grants::context_id.eq(context_id),
+            course_grants::user_id.eq(user_id),
+            course_grants::role.eq(role),
+            course_grants::formation_id.eq(formation_id),
+            course_grants::granted_by.eq(granted_by),
+            course_grants::created_at.eq(now_micros()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes a grant of the course (scoped by course). Returns whether it existed.
+pub fn revoke(conn: &mut DbConn, context_id: &str, grant_id: &str) -> StoreResult<bool> {
+    Ok(diesel::delete(
+        course_grants::table
+            .filter(course_grants::context_id.eq(context_id))
+            .filter(course_grants::id.eq(grant_id)),
+    )
+    .execute(conn)?
+        > 0)
+}
+
+/// Every grant of a course.
+pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<Grant>> {
+    Ok(course_grants::table
+        .filter(course_grants::context_id.eq(context_id))
+        .order(course_grants::created_at.asc())
         .select(Grant::as_select())
         .load(conn)?)
 }

@@ -8,3 +8,4 @@
 
 pub mod audit;
 pub mod grants;
+pub mod scope;

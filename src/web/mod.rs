@@ -7,6 +7,7 @@ pub mod lti;
 pub mod pages;
 pub mod registration;
 pub mod session;
+pub mod staff;
 pub mod templates;
 
 use actix_web::middleware::DefaultHeaders;
