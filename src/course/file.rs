@@ -95,17 +95,7 @@ pub fn parse(
     base_dir: &Path,
     read_file: &dyn Fn(&Path) -> std::io::Result<String>,
 ) -> Result<CourseFile, LoadError> {
-    let (value, map) = yaml::parse(text).map_err(|e| LoadError {
-        diagnostics: vec![Diagnostic {
-            severity: Severity::Error,
-            code: DiagnosticCode::Syntax,
-            file: file.to_owned(),
-            line: e.pos.map(|p| p.line),
-            column: e.pos.map(|p| p.column),
-            path: String::new(),
-            message: e.message,
-        }],
-    })?;
+    let (value, map) = yaml::parse(text).map_err(|e| e.into_load_error(file))?;
     let mut c = Check {
         file,
         map: &map,

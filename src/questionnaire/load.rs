@@ -108,17 +108,7 @@ impl Questionnaire {
     /// Every problem is reported, not just the first: syntax, then schema, then meaning
     /// (duplicate ids, conditions, bounds, patterns, unreachable pages…).
     pub fn load(file_name: &str, text: &str) -> Result<Loaded, LoadError> {
-        let (value, map) = yaml::parse(text).map_err(|e| LoadError {
-            diagnostics: vec![Diagnostic {
-                severity: Severity::Error,
-                code: DiagnosticCode::Syntax,
-                file: file_name.to_owned(),
-                line: e.pos.map(|p| p.line),
-                column: e.pos.map(|p| p.column),
-                path: String::new(),
-                message: e.message,
-            }],
-        })?;
+        let (value, map) = yaml::parse(text).map_err(|e| e.into_load_error(file_name))?;
         let mut reporter = Reporter {
             file: file_name,
             map: &map,

@@ -81,6 +81,23 @@ pub(crate) struct SyntaxError {
     pub message: String,
 }
 
+impl SyntaxError {
+    /// The load error that reports this syntax error in `file`.
+    pub(crate) fn into_load_error(self, file: &str) -> super::LoadError {
+        super::LoadError {
+            diagnostics: vec![super::Diagnostic {
+                severity: super::Severity::Error,
+                code: super::DiagnosticCode::Syntax,
+                file: file.to_owned(),
+                line: self.pos.map(|p| p.line),
+                column: self.pos.map(|p| p.column),
+                path: String::new(),
+                message: self.message,
+            }],
+        }
+    }
+}
+
 /// Escapes one JSON Pointer segment.
 pub(crate) fn escape_segment(segment: &str) -> Cow<'_, str> {
     if segment.contains(['~', '/']) {

@@ -2,7 +2,7 @@
 //! that the user opened the tool in that course.
 
 use super::contexts::{self, Context, ContextSeen, ResourceLink, ResourceLinkSeen};
-use super::users::{self, User, UserIdentity};
+use super::users::{self, User};
 use super::{DbConn, StoreResult};
 use crate::lti::launch::Launch;
 
@@ -16,16 +16,7 @@ pub struct Recorded {
 
 /// Records the user, context, resource link and group ids of a launch (caller's transaction).
 pub fn record(conn: &mut DbConn, platform_id: &str, launch: &Launch) -> StoreResult<Recorded> {
-    let who = UserIdentity {
-        sub: launch.user.sub.clone(),
-        name: launch.user.name.clone(),
-        given_name: launch.user.given_name.clone(),
-        family_name: launch.user.family_name.clone(),
-        email: launch.user.email.clone(),
-        person_sourcedid: launch.user.person_sourcedid.clone(),
-        username: launch.user.username.clone(),
-    };
-    let user = users::upsert(conn, platform_id, &who)?;
+    let user = users::upsert(conn, platform_id, &launch.user)?;
     let context = contexts::upsert(
         conn,
         platform_id,

@@ -24,16 +24,7 @@ pub struct User {
 }
 
 /// The identity a launch (or a roster) gives for a user.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UserIdentity {
-    pub sub: String,
-    pub name: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    pub person_sourcedid: String,
-    pub username: String,
-}
+pub use crate::lti::launch::LaunchUser as UserIdentity;
 
 /// Records the user (insert, or refresh the identity when it changed) and returns the row.
 /// A returning user with the same identity costs one read and no write.
