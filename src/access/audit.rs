@@ -18,6 +18,32 @@ pub mod action {
     pub const CONFIG_CHANGE: &str = "config.change";
     pub const GRANT: &str = "grant";
     pub const ROSTER_SYNC: &str = "roster.sync";
+    /// The course's year and scolarité contact (designer screens).
+    pub const CONFIG_COURSE: &str = "config.course";
+    /// An academic year opened, closed or reopened.
+    pub const CONFIG_YEAR: &str = "config.year";
+    /// A formation created, renamed, archived, restored, its questionnaire or data changed.
+    pub const CONFIG_FORMATION: &str = "config.formation";
+    /// The Moodle group → formation mapping.
+    pub const CONFIG_GROUPS: &str = "config.groups";
+    /// A questionnaire draft created, saved or dropped.
+    pub const CONFIG_DRAFT: &str = "config.draft";
+    /// A questionnaire version published.
+    pub const CONFIG_PUBLISH: &str = "config.publish";
+    /// A grant removed.
+    pub const GRANT_REVOKE: &str = "grant.revoke";
+
+    /// The configuration actions a designer can filter the log by (with `GRANT`).
+    pub const CONFIGURATION: [&str; 8] = [
+        CONFIG_COURSE,
+        CONFIG_YEAR,
+        CONFIG_FORMATION,
+        CONFIG_GROUPS,
+        CONFIG_DRAFT,
+        CONFIG_PUBLISH,
+        GRANT,
+        GRANT_REVOKE,
+    ];
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -95,5 +121,39 @@ pub fn for_target(
         .filter(audit_log::target_id.eq(target_id))
         .order((audit_log::created_at.asc(), audit_log::id.asc()))
         .select(AuditEntry::as_select())
+        .load(conn)?)
+}
+
+/// One page of a course's log, newest first, optionally for one action; `offset` entries
+/// are skipped. Returns the entries and whether more follow.
+pub fn page_of_context(
+    conn: &mut DbConn,
+    context_id: &str,
+    action: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<AuditEntry>, bool)> {
+    let base = audit_log::table
+        .filter(audit_log::context_id.eq(context_id))
+        .order((audit_log::created_at.desc(), audit_log::id.desc()))
+        .offset(offset)
+        .limit(limit + 1)
+        .select(AuditEntry::as_select());
+    let mut rows: Vec<AuditEntry> = match action {
+        Some(action) => base.filter(audit_log::action.eq(action)).load(conn)?,
+        None => base.load(conn)?,
+    };
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok((rows, more))
+}
+
+/// The distinct actions recorded in a course's log.
+pub fn actions_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<String>> {
+    Ok(audit_log::table
+        .filter(audit_log::context_id.eq(context_id))
+        .select(audit_log::action)
+        .distinct()
+        .order(audit_log::action.asc())
         .load(conn)?)
 }
