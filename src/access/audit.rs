@@ -77,6 +77,42 @@ pub struct NewAuditEntry<'a> {
     pub detail: serde_json::Value,
 }
 
+/// Who changes a course's configuration, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub platform_id: String,
+    /// The tool's user (none for the operator's command line).
+    pub user_id: Option<String>,
+    /// The name recorded in the log.
+    pub label: String,
+}
+
+impl Actor {
+    /// Records a configuration change of course `context_id` (caller's transaction).
+    pub fn record(
+        &self,
+        conn: &mut DbConn,
+        context_id: &str,
+        action: &str,
+        target: (&str, Option<&str>),
+        detail: serde_json::Value,
+    ) -> StoreResult<()> {
+        record(
+            conn,
+            &NewAuditEntry {
+                platform_id: &self.platform_id,
+                context_id: Some(context_id),
+                actor_user_id: self.user_id.as_deref(),
+                actor_label: &self.label,
+                action,
+                target_type: target.0,
+                target_id: target.1,
+                detail,
+            },
+        )
+    }
+}
+
 /// Records an entry (in the caller's transaction when there is one).
 pub fn record(conn: &mut DbConn, entry: &NewAuditEntry<'_>) -> StoreResult<()> {
     diesel::insert_into(audit_log::table)

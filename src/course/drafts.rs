@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use super::versions::{self, PublishError};
-use super::years::Actor;
-use crate::access::audit::action;
+use crate::access::audit::{Actor, action};
 use crate::questionnaire::{Diagnostic, Questionnaire};
 use crate::store::questionnaire_drafts::{self, DraftRow, DraftUpdate, NewDraft};
 use crate::store::questionnaire_versions::{Published, VersionRow};

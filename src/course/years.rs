@@ -7,49 +7,13 @@ use serde::Serialize;
 
 use super::Contact;
 use super::file::is_academic_year;
-use crate::access::audit::{self, action};
+use crate::access::audit::{Actor, action};
 use crate::store::formations::{self, CourseConfigRow};
 use crate::store::schema::{contracts, course_configs, course_years};
 use crate::store::{DbConn, StoreError, contracts as contract_store, now_micros};
 
 /// What `source_file` says when the course was configured in the tool's screens.
 pub const SCREENS: &str = "écrans de configuration";
-
-/// Who changes a course's configuration, for the audit log.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub platform_id: String,
-    /// The tool's user (none for the operator's command line).
-    pub user_id: Option<String>,
-    /// The name recorded in the log.
-    pub label: String,
-}
-
-impl Actor {
-    /// Records a configuration change of course `context_id` (caller's transaction).
-    pub fn record(
-        &self,
-        conn: &mut DbConn,
-        context_id: &str,
-        action: &str,
-        target: (&str, Option<&str>),
-        detail: serde_json::Value,
-    ) -> Result<(), StoreError> {
-        audit::record(
-            conn,
-            &audit::NewAuditEntry {
-                platform_id: &self.platform_id,
-                context_id: Some(context_id),
-                actor_user_id: self.user_id.as_deref(),
-                actor_label: &self.label,
-                action,
-                target_type: target.0,
-                target_id: target.1,
-                detail,
-            },
-        )
-    }
-}
 
 /// Why a change of academic year was refused (French, shown to the designer).
 #[derive(Debug, thiserror::Error)]
