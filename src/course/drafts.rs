@@ -9,8 +9,8 @@ use crate::store::questionnaire_drafts::{self, DraftRow, DraftUpdate, NewDraft};
 use crate::store::questionnaire_versions::{Published, VersionRow};
 use crate::store::{DbConn, StoreError};
 
-/// Largest questionnaire text accepted (the sample is 17 KB).
-pub const MAX_TEXT: usize = 512 * 1024;
+/// Largest questionnaire text accepted (the sample is 17 KB; a form posts at most 256 KiB).
+pub const MAX_TEXT: usize = 200 * 1024;
 
 /// Why a draft operation was refused.
 #[derive(Debug, thiserror::Error)]

@@ -306,7 +306,8 @@ impl FormationEdit {
     }
 }
 
-fn check_contact(c: &Contact, at: &str, problems: &mut Vec<FieldProblem>) {
+/// Checks a contact's address and web page (the rules of the course file), at `at`.
+pub fn check_contact(c: &Contact, at: &str, problems: &mut Vec<FieldProblem>) {
     if let Some(email) = &c.email
         && !looks_like_email(email)
     {

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod drafts;
 pub mod editing;
 pub mod file;
+pub mod history;
 pub mod model_edit;
 pub mod routing;
 pub mod versions;
