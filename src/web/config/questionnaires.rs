@@ -230,7 +230,8 @@ pub async fn upload(
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut too_large = false;
     while let Some(item) = payload.next().await {
-        let mut part = item.map_err(|e| AppError::BadRequest(e.to_string()))?;
+        // A body that is not a form of this page cannot carry the session's token.
+        let mut part = item.map_err(|_| AppError::Csrf)?;
         let name = part.name().unwrap_or_default().to_owned();
         let filename = part
             .content_disposition()
@@ -239,7 +240,7 @@ pub async fn upload(
             .to_owned();
         let mut bytes = Vec::new();
         while let Some(chunk) = part.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let chunk = chunk.map_err(|_| AppError::Csrf)?;
             if bytes.len() + chunk.len() > MAX_TEXT + 4096 {
                 too_large = true;
                 continue;
