@@ -87,7 +87,7 @@ pub fn people(conn: &mut DbConn, context_id: &str) -> Result<Vec<Person>, StoreE
         entry.roster_roles = m.roles.clone();
     }
     let mut list: Vec<Person> = by_sub.into_values().collect();
-    list.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    list.sort_by_key(|p| p.name.to_lowercase());
     Ok(list)
 }
 

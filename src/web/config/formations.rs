@@ -528,10 +528,9 @@ fn render_data(
     q: Option<&crate::questionnaire::Questionnaire>,
     edit: &FormationEdit,
     blank_rows: &BTreeMap<String, usize>,
-    flash: Option<String>,
-    problems: &Problems,
-    status: StatusCode,
+    shown: (Option<String>, &Problems, StatusCode),
 ) -> AppResult<HttpResponse> {
+    let (flash, problems, status) = shown;
     let doc = q.map(|q| q.document());
     let mut attributes = Vec::new();
     if let Some(doc) = doc {
@@ -665,9 +664,7 @@ pub async fn data(
         q.as_deref(),
         &edit,
         &BTreeMap::new(),
-        flash.key(),
-        &Problems::of(&warnings),
-        StatusCode::OK,
+        (flash.key(), &Problems::of(&warnings), StatusCode::OK),
     )
 }
 
@@ -825,9 +822,7 @@ pub async fn save_data(
             q.as_deref(),
             &edit,
             &blanks,
-            None,
-            &Problems::default(),
-            StatusCode::OK,
+            (None, &Problems::default(), StatusCode::OK),
         );
     }
     if problems.is_empty() {
@@ -848,8 +843,6 @@ pub async fn save_data(
         q.as_deref(),
         &edit,
         &BTreeMap::new(),
-        None,
-        &Problems::of(&problems),
-        super::refused(),
+        (None, &Problems::of(&problems), super::refused()),
     )
 }

@@ -714,10 +714,9 @@ fn render_form(
     doc: Option<&crate::questionnaire::QuestionnaireDoc>,
     page: usize,
     diagnostics: &[Diagnostic],
-    notice: Notice,
-    flash: Option<String>,
-    status: StatusCode,
+    shown: (Notice, Option<String>, StatusCode),
 ) -> AppResult<HttpResponse> {
+    let (notice, flash, status) = shown;
     let form = doc.and_then(|doc| model_edit::page_form(doc, page, diagnostics));
     let pages: Vec<PageLink> = doc
         .map(|doc| {
@@ -775,9 +774,7 @@ pub async fn form_editor(
                 Some(doc),
                 page,
                 &loaded.warnings,
-                Notice::None,
-                flash,
-                StatusCode::OK,
+                (Notice::None, flash, StatusCode::OK),
             )
         }
         Err(_) => render_form(
@@ -786,9 +783,7 @@ pub async fn form_editor(
             None,
             0,
             &[],
-            Notice::None,
-            flash,
-            StatusCode::OK,
+            (Notice::None, flash, StatusCode::OK),
         ),
     }
 }
@@ -821,9 +816,7 @@ pub async fn form_editor_post(
                 None,
                 0,
                 &[],
-                Notice::None,
-                None,
-                super::refused(),
+                (Notice::None, None, super::refused()),
             );
         }
     };
@@ -842,9 +835,7 @@ pub async fn form_editor_post(
             Some(&changed),
             page,
             &e.diagnostics,
-            Notice::Refused,
-            None,
-            super::refused(),
+            (Notice::Refused, None, super::refused()),
         );
     }
     let (ctx, actor, did, y) = (d.context_id(), d.actor.clone(), id.clone(), yaml.clone());
@@ -862,9 +853,7 @@ pub async fn form_editor_post(
             Some(&changed),
             page,
             &[],
-            Notice::Stale,
-            None,
-            StatusCode::CONFLICT,
+            (Notice::Stale, None, StatusCode::CONFLICT),
         ),
         Err(e) => Err(draft_error(e)),
     }
