@@ -157,8 +157,13 @@ async fn the_journal_is_paged() {
     let first = get(&d, "/journal").await;
     assert_eq!(first.html.matches("<tr><td>").count(), 50);
     assert!(first.has("a[rel=next]") && !first.has("a[rel=prev]"));
+    // 60 entries, and the one `cpre course configure` (the demo) wrote.
+    assert_eq!(app.count("audit_log").await, 61);
     let second = get(&d, "/journal?page=2").await;
-    assert_eq!(second.html.matches("<tr><td>").count(), 10);
+    assert_eq!(second.html.matches("<tr><td>").count(), 11);
+    let configured = get(&d, "/journal?action=config.change").await;
+    assert_eq!(configured.html.matches("<tr><td>").count(), 1);
+    assert!(configured.text().contains("cpre course configure"));
     assert!(second.has("a[rel=prev]") && !second.has("a[rel=next]"));
 }
 
