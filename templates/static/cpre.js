@@ -48,6 +48,27 @@
   }
   var timer = null;
   var last = text.value;
+  // Puts the caret at a line and column of the text (the messages' links).
+  function place(lineNumber, column) {
+    if (!lineNumber) {
+      text.focus();
+      return;
+    }
+    var lines = text.value.split("\n");
+    var start = 0;
+    for (var i = 0; i < lineNumber - 1 && i < lines.length; i++) {
+      start += lines[i].length + 1;
+    }
+    start += Math.max(0, (column || 1) - 1);
+    text.focus();
+    text.setSelectionRange(start, start);
+  }
+  Array.prototype.forEach.call(result.querySelectorAll("a[data-line]"), function (a) {
+    a.addEventListener("click", function (e) {
+      e.preventDefault();
+      place(parseInt(a.getAttribute("data-line"), 10), parseInt(a.getAttribute("data-column"), 10));
+    });
+  });
   function line(d) {
     var li = document.createElement("li");
     var a = document.createElement("a");
@@ -55,18 +76,7 @@
     a.textContent = (d.place ? d.place + " : " : "") + d.message;
     a.addEventListener("click", function (e) {
       e.preventDefault();
-      if (d.line) {
-        var lines = text.value.split("\n");
-        var start = 0;
-        for (var i = 0; i < d.line - 1 && i < lines.length; i++) {
-          start += lines[i].length + 1;
-        }
-        start += Math.max(0, (d.column || 1) - 1);
-        text.focus();
-        text.setSelectionRange(start, start);
-      } else {
-        text.focus();
-      }
+      place(d.line, d.column);
     });
     li.appendChild(a);
     return li;
