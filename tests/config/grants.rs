@@ -100,10 +100,29 @@ async fn grant_and_revoke_gestionnaire_and_designer(app: TestApp) {
         1,
         "the gestionnaire grant stays"
     );
+    let page = get(&d, "/droits").await;
+    assert!(page.text().contains("Gestionnaire de MATH"));
+    let gestionnaire = page
+        .form("/droits/retirer")
+        .get("grant")
+        .unwrap()
+        .to_owned();
+    let revoked = post(&app, &d, "/droits/retirer", &[("grant", &gestionnaire)]).await;
+    let page = follow_ok(&d, &revoked).await;
+    assert!(!page.text().contains("Gestionnaire de MATH"));
+    assert_eq!(app.count("course_grants").await, 0);
     assert_eq!(audit(&app, "grant").await.len(), 2);
     let revokes = audit(&app, "grant.revoke").await;
-    assert_eq!(revokes.len(), 1);
+    assert_eq!(revokes.len(), 2);
     assert_eq!(revokes[0]["role"], "designer");
+    assert_eq!(revokes[1]["role"], "gestionnaire");
+    assert_eq!(revokes[1]["formation"], "MATH");
+    assert!(
+        get(&d, "/journal?action=grant.revoke")
+            .await
+            .text()
+            .contains("Rôle retiré")
+    );
 
     // The journal: newest first, filtered by action.
     let journal = get(&d, "/journal").await;
