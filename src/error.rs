@@ -211,6 +211,7 @@ fn contract_code(e: &ContractError) -> &'static str {
         | ContractError::NotStarted => "not_found",
         ContractError::NoQuestionnaire(_) => "contract.no_questionnaire",
         ContractError::ReadOnly => "contract.signed",
+        ContractError::YearClosed(_) => "contract.year_closed",
         ContractError::HiddenPage(_) => "contract.hidden_page",
         ContractError::WrongState { .. } => "contract.wrong_state",
         ContractError::Tampered(_) => "contract.tampered",
@@ -226,7 +227,7 @@ fn contract_status(e: &ContractError) -> StatusCode {
         "contract.not_your_formation" => StatusCode::FORBIDDEN,
         "contract.not_configured" | "not_found" => StatusCode::NOT_FOUND,
         "contract.no_questionnaire" => StatusCode::SERVICE_UNAVAILABLE,
-        "contract.signed" | "contract.wrong_state" => StatusCode::CONFLICT,
+        "contract.signed" | "contract.wrong_state" | "contract.year_closed" => StatusCode::CONFLICT,
         "contract.hidden_page" => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -3,6 +3,7 @@
 mod support;
 
 mod cli;
+mod config;
 mod contract;
 mod deep_linking;
 mod grades;

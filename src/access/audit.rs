@@ -18,6 +18,32 @@ pub mod action {
     pub const CONFIG_CHANGE: &str = "config.change";
     pub const GRANT: &str = "grant";
     pub const ROSTER_SYNC: &str = "roster.sync";
+    /// The course's year and scolarité contact (designer screens).
+    pub const CONFIG_COURSE: &str = "config.course";
+    /// An academic year opened, closed or reopened.
+    pub const CONFIG_YEAR: &str = "config.year";
+    /// A formation created, renamed, archived, restored, its questionnaire or data changed.
+    pub const CONFIG_FORMATION: &str = "config.formation";
+    /// The Moodle group → formation mapping.
+    pub const CONFIG_GROUPS: &str = "config.groups";
+    /// A questionnaire draft created, saved or dropped.
+    pub const CONFIG_DRAFT: &str = "config.draft";
+    /// A questionnaire version published.
+    pub const CONFIG_PUBLISH: &str = "config.publish";
+    /// A grant removed.
+    pub const GRANT_REVOKE: &str = "grant.revoke";
+
+    /// The configuration actions a designer can filter the log by (with `GRANT`).
+    pub const CONFIGURATION: [&str; 8] = [
+        CONFIG_COURSE,
+        CONFIG_YEAR,
+        CONFIG_FORMATION,
+        CONFIG_GROUPS,
+        CONFIG_DRAFT,
+        CONFIG_PUBLISH,
+        GRANT,
+        GRANT_REVOKE,
+    ];
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -49,6 +75,42 @@ pub struct NewAuditEntry<'a> {
     pub target_type: &'a str,
     pub target_id: Option<&'a str>,
     pub detail: serde_json::Value,
+}
+
+/// Who changes a course's configuration, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub platform_id: String,
+    /// The tool's user (none for the operator's command line).
+    pub user_id: Option<String>,
+    /// The name recorded in the log.
+    pub label: String,
+}
+
+impl Actor {
+    /// Records a configuration change of course `context_id` (caller's transaction).
+    pub fn record(
+        &self,
+        conn: &mut DbConn,
+        context_id: &str,
+        action: &str,
+        target: (&str, Option<&str>),
+        detail: serde_json::Value,
+    ) -> StoreResult<()> {
+        record(
+            conn,
+            &NewAuditEntry {
+                platform_id: &self.platform_id,
+                context_id: Some(context_id),
+                actor_user_id: self.user_id.as_deref(),
+                actor_label: &self.label,
+                action,
+                target_type: target.0,
+                target_id: target.1,
+                detail,
+            },
+        )
+    }
 }
 
 /// Records an entry (in the caller's transaction when there is one).
@@ -95,5 +157,39 @@ pub fn for_target(
         .filter(audit_log::target_id.eq(target_id))
         .order((audit_log::created_at.asc(), audit_log::id.asc()))
         .select(AuditEntry::as_select())
+        .load(conn)?)
+}
+
+/// One page of a course's log, newest first, optionally for one action; `offset` entries
+/// are skipped. Returns the entries and whether more follow.
+pub fn page_of_context(
+    conn: &mut DbConn,
+    context_id: &str,
+    action: Option<&str>,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<AuditEntry>, bool)> {
+    let base = audit_log::table
+        .filter(audit_log::context_id.eq(context_id))
+        .order((audit_log::created_at.desc(), audit_log::id.desc()))
+        .offset(offset)
+        .limit(limit + 1)
+        .select(AuditEntry::as_select());
+    let mut rows: Vec<AuditEntry> = match action {
+        Some(action) => base.filter(audit_log::action.eq(action)).load(conn)?,
+        None => base.load(conn)?,
+    };
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok((rows, more))
+}
+
+/// The distinct actions recorded in a course's log.
+pub fn actions_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<String>> {
+    Ok(audit_log::table
+        .filter(audit_log::context_id.eq(context_id))
+        .select(audit_log::action)
+        .distinct()
+        .order(audit_log::action.asc())
         .load(conn)?)
 }

@@ -8,4 +8,5 @@
 
 pub mod audit;
 pub mod grants;
+pub mod manage;
 pub mod scope;

@@ -20,6 +20,28 @@ pub enum Command {
     /// Show a course: formations and their groups, questionnaire versions, contracts by state,
     /// students in no formation.
     Show(CourseArgs),
+    /// Grant (or with --revoke, remove) a staff role in a course: designer (configures the
+    /// course) or gestionnaire of some formations. Recorded in the course's audit log.
+    Grant(GrantOpts),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GrantOpts {
+    #[command(flatten)]
+    pub course: CourseArgs,
+    /// The person's LTI user id (`sub`; Moodle: the user id), seen in a launch of the course
+    /// or in its roster.
+    #[arg(long)]
+    pub user: String,
+    /// `designer` or `gestionnaire`.
+    #[arg(long, value_parser = ["designer", "gestionnaire"])]
+    pub role: String,
+    /// A formation code (gestionnaire); repeat for several formations.
+    #[arg(long = "formation")]
+    pub formations: Vec<String>,
+    /// Remove the role instead (every formation of a gestionnaire when none is given).
+    #[arg(long)]
+    pub revoke: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -103,6 +125,19 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 }
                 Err(e) => {
                     eprintln!("erreur : {e}");
+                    Ok(1)
+                }
+            }
+        }
+        Command::Grant(opts) => {
+            let db = super::open_db(&settings).await?;
+            match db.run(move |conn| Ok(grant(conn, &opts))).await? {
+                Ok(message) => {
+                    println!("{message}");
+                    Ok(0)
+                }
+                Err(message) => {
+                    eprintln!("erreur : {message}");
                     Ok(1)
                 }
             }
@@ -278,4 +313,68 @@ fn show(conn: &mut store::DbConn, args: &CourseArgs) -> Result<String, configure
         );
     }
     Ok(out)
+}
+
+/// Grants or revokes a role for `cpre course grant`; the message to print.
+fn grant(conn: &mut store::DbConn, opts: &GrantOpts) -> Result<String, String> {
+    use crate::access::audit::Actor;
+    use crate::access::{grants, manage};
+    let context = find_course(conn, &opts.course).map_err(|e| e.to_string())?;
+    let actor = Actor {
+        platform_id: context.platform_id.clone(),
+        user_id: None,
+        label: "cpre (ligne de commande)".into(),
+    };
+    let course_formations = formations::of_context(conn, &context.id).map_err(|e| e.to_string())?;
+    let mut ids = Vec::new();
+    for code in &opts.formations {
+        let f = course_formations
+            .iter()
+            .find(|f| f.code == *code)
+            .ok_or_else(|| format!("le cours n'a pas de formation « {code} »"))?;
+        ids.push(f.id.clone());
+    }
+    store::transaction(conn, |c| -> Result<String, anyhow::Error> {
+        let user = manage::person(c, &context.platform_id, &context.id, &opts.user)
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+        if opts.revoke {
+            let mut removed = 0;
+            for g in grants::of_user(c, &context.id, &user.id)
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?
+            {
+                let formation_matches =
+                    ids.is_empty() || g.formation_id.as_ref().is_some_and(|f| ids.contains(f));
+                if g.role == opts.role && formation_matches {
+                    manage::revoke(c, &actor, &context.id, &g.id)
+                        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+                    removed += 1;
+                }
+            }
+            if removed == 0 {
+                anyhow::bail!("{} n'a pas ce rôle dans ce cours", user.name);
+            }
+            Ok(format!(
+                "{} : rôle {} retiré ({removed} droit(s)).",
+                user.name, opts.role
+            ))
+        } else {
+            manage::grant(c, &actor, &context.id, &user, &opts.role, &ids)
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            Ok(if opts.formations.is_empty() {
+                format!(
+                    "{} : rôle {} accordé dans le cours « {} ».",
+                    user.name, opts.role, context.title
+                )
+            } else {
+                format!(
+                    "{} : rôle {} accordé pour {} dans le cours « {} ».",
+                    user.name,
+                    opts.role,
+                    opts.formations.join(", "),
+                    context.title
+                )
+            })
+        }
+    })
+    .map_err(|e| e.to_string())
 }

@@ -103,15 +103,18 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                             None,
                             None,
                         )?;
-                        let problems = versions::check_course_formations(c, &context.id, &q)
-                            .map_err(|e| match e {
-                                CourseError::Store(s) => ConfigureError::Store(s),
-                                other => ConfigureError::Course(other),
-                            })?;
-                        if problems.iter().any(Diagnostic::is_error) {
-                            return Err(ConfigureError::Invalid(problems));
-                        }
-                        let published = versions::publish(c, &context.id, &q, &file_name, &text)?;
+                        let (published, problems) =
+                            versions::publish_checked(c, &context.id, &q, &file_name, &text)
+                                .map_err(|e| match e {
+                                    versions::PublishError::Formations(d) => {
+                                        ConfigureError::Invalid(d)
+                                    }
+                                    versions::PublishError::Course(CourseError::Store(s))
+                                    | versions::PublishError::Store(s) => ConfigureError::Store(s),
+                                    versions::PublishError::Course(other) => {
+                                        ConfigureError::Course(other)
+                                    }
+                                })?;
                         Ok((published, problems))
                     }))
                 })

@@ -40,6 +40,9 @@ pub enum ContractError {
     /// The contract is signed or validated: nobody changes it.
     #[error("the contract is signed and read-only")]
     ReadOnly,
+    /// The academic year of the contract is closed: students can no longer edit or sign.
+    #[error("academic year {0} is closed")]
+    YearClosed(String),
     /// No page has this id.
     #[error("unknown page `{0}`")]
     UnknownPage(String),

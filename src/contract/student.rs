@@ -57,6 +57,8 @@ pub struct Workspace {
     pub answers: Answers,
     /// Pages saved at least once.
     pub pages_done: Vec<String>,
+    /// The course closed the year: read-only for the student (`course::years`).
+    pub year_closed: bool,
 }
 
 impl Workspace {
@@ -89,6 +91,8 @@ impl Workspace {
             )?
             .is_some(),
         };
+        let year_closed =
+            course::years::is_closed(conn, &student.context.id, &config.academic_year)?;
         let prepared = course::prepared_formation(&formation)?;
         let env = Environment::with_prepared(
             prepared,
@@ -113,6 +117,7 @@ impl Workspace {
             env,
             answers,
             pages_done: done,
+            year_closed,
         })
     }
 
@@ -128,8 +133,16 @@ impl Workspace {
         self.contract.as_ref().map_or(0, |c| c.revision)
     }
 
+    /// Whether the student may change the contract now (editable state, year not closed).
+    pub fn is_editable(&self) -> bool {
+        !self.year_closed && self.state().is_some_and(ContractState::is_editable)
+    }
+
     /// The contract, if it can be edited.
     fn editable(&self) -> Result<&ContractRow, ContractError> {
+        if self.year_closed {
+            return Err(ContractError::YearClosed(self.config.academic_year.clone()));
+        }
         let contract = self.contract.as_ref().ok_or(ContractError::NotStarted)?;
         match ContractState::parse(&contract.state) {
             Some(s) if s.is_editable() => Ok(contract),
@@ -145,6 +158,9 @@ pub fn start(conn: &mut DbConn, student: &Student, code: &str) -> Result<Workspa
     let ws = Workspace::open(conn, student, code)?;
     if ws.contract.is_some() {
         return Ok(ws);
+    }
+    if ws.year_closed {
+        return Err(ContractError::YearClosed(ws.config.academic_year.clone()));
     }
     let previous = prefill::find(conn, &student.user.id, &ws.config.academic_year, code)?;
     let answers = match &previous {

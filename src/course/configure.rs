@@ -197,6 +197,40 @@ pub fn apply(conn: &mut DbConn, course: &CourseFile) -> Result<Applied, Configur
         conn,
         &crate::contract::numbering::scope(&course.academic_year),
     )?;
+    super::years::ensure(conn, &context.id, &course.academic_year)?;
+    let changed: Vec<&String> = results
+        .iter()
+        .filter(|(_, c)| *c != Change::Unchanged)
+        .map(|(code, _)| code)
+        .collect();
+    let published_now: Vec<String> = published
+        .iter()
+        .filter(|(_, created)| *created)
+        .map(|(v, _)| format!("{} v{}", v.questionnaire_key, v.version))
+        .collect();
+    if created_context
+        || groups_changed
+        || !changed.is_empty()
+        || !archived.is_empty()
+        || !published_now.is_empty()
+    {
+        // The operator's file is a configuration change like the designer's screens.
+        crate::access::audit::Actor {
+            platform_id: platform.id.clone(),
+            user_id: None,
+            label: format!("cpre course configure ({})", course.file),
+        }
+        .record(
+            conn,
+            &context.id,
+            crate::access::audit::action::CONFIG_CHANGE,
+            ("course", Some(&context.id)),
+            serde_json::json!({
+                "academic_year": course.academic_year, "formations": changed,
+                "archived": archived, "groups_changed": groups_changed, "published": published_now,
+            }),
+        )?;
+    }
     Ok(Applied {
         context,
         created_context,

@@ -295,7 +295,7 @@ fn child(pointer: &str, key: &str) -> String {
     format!("{pointer}/{}", escape_segment(key))
 }
 
-fn looks_like_email(s: &str) -> bool {
+pub(crate) fn looks_like_email(s: &str) -> bool {
     let mut parts = s.split('@');
     matches!((parts.next(), parts.next(), parts.next()), (Some(user), Some(domain), None)
         if !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace))

@@ -1,16 +1,23 @@
 //! Courses as the designer configures them: formations and their Moodle groups, the academic year, the scolarité contact, questionnaire versions, and routing a student to their formation.
 //!
-//! Until the designer's screens exist (issue 5), a course is configured from a file
-//! (`cpre course configure FILE`, format in `docs/configuration-cours.md`):
-//! [`file::read`] checks it without a database, [`configure::apply`] writes it in one
-//! transaction. [`versions`] publishes and loads immutable questionnaire versions;
+//! A course is configured from a file (`cpre course configure FILE`, format in
+//! `docs/configuration-cours.md`): [`file::read`] checks it without a database,
+//! [`configure::apply`] writes it in one transaction; or in the designer's screens, whose
+//! changes go through [`editing`] (formations, groups, formation data), [`drafts`]
+//! (questionnaire drafts and publication), [`model_edit`] (the form editor of a draft) and
+//! [`years`] (academic years), each recorded in the audit log. [`versions`] publishes and loads immutable questionnaire versions;
 //! [`routing`] finds a student's formations from the launch's groups.
 
 pub mod configure;
 pub mod demo;
+pub mod drafts;
+pub mod editing;
 pub mod file;
+pub mod history;
+pub mod model_edit;
 pub mod routing;
 pub mod versions;
+pub mod years;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};

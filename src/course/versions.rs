@@ -114,3 +114,33 @@ pub fn check_course_formations(
     }
     Ok(out)
 }
+
+/// Why a publication was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The data of formations that use the questionnaire's key no longer fit it.
+    #[error("les données des formations ne conviennent pas à ce questionnaire :\n{}", crate::questionnaire::diagnostic::format_all(.0))]
+    Formations(Vec<Diagnostic>),
+    #[error(transparent)]
+    Course(#[from] super::CourseError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Publishes a checked questionnaire after checking the course's formations that use its
+/// key against it (errors refuse it; the warnings are returned). The one path of
+/// `cpre questionnaire import` and of the designer's « Publier ». Caller's transaction.
+pub fn publish_checked(
+    conn: &mut DbConn,
+    context_id: &str,
+    q: &Questionnaire,
+    file_name: &str,
+    text: &str,
+) -> Result<(Published, Vec<Diagnostic>), PublishError> {
+    let problems = check_course_formations(conn, context_id, q)?;
+    if problems.iter().any(Diagnostic::is_error) {
+        return Err(PublishError::Formations(problems));
+    }
+    let published = publish(conn, context_id, q, file_name, text)?;
+    Ok((published, problems))
+}

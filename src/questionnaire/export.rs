@@ -58,7 +58,15 @@ impl Questionnaire {
     /// The document as YAML, keys in a readable order, long texts as `|` blocks. Loading it
     /// again gives a questionnaire with the same content hash.
     pub fn to_yaml(&self) -> Result<String, ExportError> {
-        let value = serde_json::to_value(&self.doc)?;
+        self.doc.to_yaml()
+    }
+}
+
+impl QuestionnaireDoc {
+    /// The document as YAML (as [`Questionnaire::to_yaml`]): how the designer's form editor
+    /// writes a changed document back before loading it again.
+    pub fn to_yaml(&self) -> Result<String, ExportError> {
+        let value = serde_json::to_value(self)?;
         super::yaml::to_yaml(&value).map_err(|_| ExportError::Yaml)
     }
 }

@@ -341,3 +341,18 @@ pub fn unrouted_of_context(
         .select((UnroutedRow::as_select(), User::as_select()))
         .load(conn)?)
 }
+
+/// A formation of a course by id: `None` when the id belongs to another course (every
+/// designer screen looks formations up this way, with the session's course).
+pub fn get_in_context(
+    conn: &mut DbConn,
+    context_id: &str,
+    id: &str,
+) -> StoreResult<Option<FormationRow>> {
+    Ok(formations::table
+        .filter(formations::context_id.eq(context_id))
+        .filter(formations::id.eq(id))
+        .select(FormationRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}

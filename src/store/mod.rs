@@ -20,6 +20,7 @@ pub mod keys;
 pub mod launches;
 pub mod oidc_states;
 pub mod platforms;
+pub mod questionnaire_drafts;
 pub mod questionnaire_versions;
 pub mod registration_invites;
 pub mod schema;

@@ -382,6 +382,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    questionnaire_drafts (id) {
+        id -> Text,
+        context_id -> Text,
+        questionnaire_key -> Text,
+        title -> Text,
+        base_version_id -> Nullable<Text>,
+        file_name -> Text,
+        source -> Text,
+        revision -> Integer,
+        created_by -> Nullable<Text>,
+        updated_by -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    course_years (context_id, academic_year) {
+        context_id -> Text,
+        academic_year -> Text,
+        opened_at -> BigInt,
+        closed_at -> Nullable<BigInt>,
+        closed_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(deployments -> platforms (platform_id));
 diesel::joinable!(oidc_states -> platforms (platform_id));
 diesel::joinable!(users -> platforms (platform_id));
@@ -432,4 +459,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     platform_webservices,
     moodle_groups,
     moodle_group_members,
+    questionnaire_drafts,
+    course_years,
 );

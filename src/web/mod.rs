@@ -1,6 +1,7 @@
 //! The HTTP surface: route table, security headers, and the handlers of each area.
 
 pub mod admin;
+pub mod config;
 pub mod contract;
 pub mod deep_linking;
 pub mod lti;
@@ -74,7 +75,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(
                 "/contrats/{id}/imprimer",
                 web::get().to(contract::print::show),
-            ),
+            )
+            // The designer's configuration screens (web/config/).
+            .configure(config::routes),
     );
 }
 

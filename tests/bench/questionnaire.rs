@@ -122,6 +122,7 @@ fn workspace(
         env,
         answers,
         pages_done: Vec::new(),
+        year_closed: false,
     }
 }
 

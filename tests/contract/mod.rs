@@ -168,6 +168,27 @@ impl Form {
                 _ => fields.push((name.to_owned(), v.attr("value").unwrap_or("").to_owned())),
             }
         }
+        // Selects post their selected option (or their first one).
+        let selects = Selector::parse("select").unwrap();
+        let options = Selector::parse("option").unwrap();
+        for select in form.select(&selects) {
+            let Some(name) = select.value().attr("name") else {
+                continue;
+            };
+            let all: Vec<_> = select.select(&options).collect();
+            let chosen = all
+                .iter()
+                .find(|o| o.value().attr("selected").is_some())
+                .or(all.first());
+            if let Some(o) = chosen {
+                let value = o
+                    .value()
+                    .attr("value")
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| o.text().collect());
+                fields.push((name.to_owned(), value));
+            }
+        }
         Form {
             action: form.value().attr("action").unwrap_or_default().to_owned(),
             fields,

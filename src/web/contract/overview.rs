@@ -103,6 +103,7 @@ pub fn render_overview(session: &Session, o: &Overview, flash: &Flash) -> AppRes
             others => ser(&o.others),
             saved => flash.enregistre.is_some(),
             just_signed => flash.signe.is_some(),
+            year_closed => ws.year_closed,
         },
     );
     Ok(render("contract/overview.html", ctx)?)
@@ -184,8 +185,9 @@ pub async fn resume(
     let student = student_of(&session)?;
     let code = path.into_inner().code;
     let ws = super::open(&state, student, code.clone()).await?;
-    match ws.state() {
-        Some(s) if s.is_editable() => Ok(see_other(location(&session, &code, &resume_target(&ws)))),
-        _ => Ok(see_other(contract_url(&session, &code))),
+    if ws.is_editable() {
+        Ok(see_other(location(&session, &code, &resume_target(&ws))))
+    } else {
+        Ok(see_other(contract_url(&session, &code)))
     }
 }

@@ -145,9 +145,8 @@ pub async fn show(
     let student = student_of(&session)?;
     let PagePath { code, page } = path.into_inner();
     let ws = super::open(&state, student, code.clone()).await?;
-    match ws.state() {
-        Some(s) if s.is_editable() => {}
-        _ => return Ok(see_other(contract_url(&session, &code))),
+    if !ws.is_editable() {
+        return Ok(see_other(contract_url(&session, &code)));
     }
     if ws.questionnaire.page(&page).is_none() {
         return Err(AppError::NotFound);

@@ -86,9 +86,10 @@ pub async fn show(
     let student = student_of(&session)?;
     let code = path.into_inner().code;
     let ws = super::open(&state, student, code.clone()).await?;
-    match ws.state() {
-        Some(s) if s.is_editable() => render_summary(&session, &ws, Attempt::None, StatusCode::OK),
-        _ => Ok(see_other(contract_url(&session, &code))),
+    if ws.is_editable() {
+        render_summary(&session, &ws, Attempt::None, StatusCode::OK)
+    } else {
+        Ok(see_other(contract_url(&session, &code)))
     }
 }
 
@@ -119,6 +120,12 @@ pub async fn sign(
         .ok_or_else(|| AppError::BadRequest("revision missing".into()))?;
     if form.consent.as_deref().is_none_or(|c| c.trim().is_empty()) {
         let ws = super::open(&state, student, code.clone()).await?;
+        if ws.year_closed {
+            return Err(crate::contract::ContractError::YearClosed(
+                ws.config.academic_year.clone(),
+            )
+            .into());
+        }
         return match ws.state() {
             Some(s) if s.is_editable() => render_summary(
                 &session,

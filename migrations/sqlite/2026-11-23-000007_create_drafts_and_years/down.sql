@@ -1,0 +1,2 @@
+DROP TABLE course_years;
+DROP TABLE questionnaire_drafts;

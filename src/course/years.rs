@@ -1,0 +1,243 @@
+//! Academic years of a course: the current year (contracts started now belong to it), opening the next one, closing a year (read-only for students), and the years a course has known.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::Contact;
+use super::file::is_academic_year;
+use crate::access::audit::{Actor, action};
+use crate::store::formations::{self, CourseConfigRow};
+use crate::store::schema::{contracts, course_configs, course_years};
+use crate::store::{DbConn, StoreError, contracts as contract_store, now_micros};
+
+/// What `source_file` says when the course was configured in the tool's screens.
+pub const SCREENS: &str = "écrans de configuration";
+
+/// Why a change of academic year was refused (French, shown to the designer).
+#[derive(Debug, thiserror::Error)]
+pub enum YearError {
+    #[error("« {0} » n'est pas une année universitaire : écrivez par exemple 2026-2027")]
+    Invalid(String),
+    #[error(
+        "l'année {asked} n'est pas postérieure à l'année en cours ({current}) : on n'ouvre que l'année suivante"
+    )]
+    NotLater { asked: String, current: String },
+    #[error("le cours n'est pas encore configuré : indiquez d'abord son année universitaire")]
+    NotConfigured,
+    #[error("le cours ne connaît pas l'année {0}")]
+    Unknown(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A year of a course, as the years page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct YearInfo {
+    pub academic_year: String,
+    /// Contracts started now belong to it.
+    pub current: bool,
+    pub opened_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    /// Contracts of the course for the year, by state.
+    pub counts: BTreeMap<String, i64>,
+    pub total: i64,
+}
+
+/// Whether students may no longer edit or sign the contracts of `year` in the course.
+pub fn is_closed(conn: &mut DbConn, context_id: &str, year: &str) -> Result<bool, StoreError> {
+    Ok(course_years::table
+        .find((context_id, year))
+        .select(course_years::closed_at)
+        .get_result::<Option<i64>>(conn)
+        .optional()?
+        .flatten()
+        .is_some())
+}
+
+/// Records that the course knows `year` (no-op when it does). Caller's transaction.
+pub fn ensure(conn: &mut DbConn, context_id: &str, year: &str) -> Result<(), StoreError> {
+    let known = course_years::table
+        .find((context_id, year))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    if !known {
+        diesel::insert_into(course_years::table)
+            .values((
+                course_years::context_id.eq(context_id),
+                course_years::academic_year.eq(year),
+                course_years::opened_at.eq(now_micros()),
+            ))
+            .execute(conn)
+            .map_err(StoreError::from)?;
+    }
+    Ok(())
+}
+
+/// Every year of a course, newest first: the current one, those opened or closed, and those
+/// of its contracts.
+pub fn list(conn: &mut DbConn, context_id: &str) -> Result<Vec<YearInfo>, StoreError> {
+    let current = formations::course_config(conn, context_id)?.map(|c| c.academic_year);
+    let rows: Vec<(String, i64, Option<i64>)> = course_years::table
+        .filter(course_years::context_id.eq(context_id))
+        .select((
+            course_years::academic_year,
+            course_years::opened_at,
+            course_years::closed_at,
+        ))
+        .load(conn)?;
+    let counts: Vec<(String, String, i64)> = contracts::table
+        .filter(contracts::context_id.eq(context_id))
+        .group_by((contracts::academic_year, contracts::state))
+        .select((
+            contracts::academic_year,
+            contracts::state,
+            diesel::dsl::count_star(),
+        ))
+        .load(conn)?;
+    let mut years: BTreeMap<String, YearInfo> = BTreeMap::new();
+    let entry = |year: &str| -> YearInfo {
+        YearInfo {
+            academic_year: year.to_owned(),
+            current: current.as_deref() == Some(year),
+            opened_at: None,
+            closed_at: None,
+            counts: BTreeMap::new(),
+            total: 0,
+        }
+    };
+    if let Some(c) = &current {
+        years.insert(c.clone(), entry(c));
+    }
+    for (year, opened, closed) in rows {
+        let y = years.entry(year.clone()).or_insert_with(|| entry(&year));
+        y.opened_at = Some(opened);
+        y.closed_at = closed;
+    }
+    for (year, state, n) in counts {
+        let y = years.entry(year.clone()).or_insert_with(|| entry(&year));
+        y.counts.insert(state, n);
+        y.total += n;
+    }
+    Ok(years.into_values().rev().collect())
+}
+
+/// First configuration of a course in the screens (or a change of its scolarité contact):
+/// writes the course row with its year when there is none, else only the contact.
+pub fn configure_course(
+    conn: &mut DbConn,
+    actor: &Actor,
+    context_id: &str,
+    first_year: Option<&str>,
+    contact: &Contact,
+) -> Result<CourseConfigRow, YearError> {
+    match formations::course_config(conn, context_id)? {
+        Some(_) => {
+            diesel::update(course_configs::table.find(context_id))
+                .set((
+                    course_configs::contact.eq(contact.to_json()),
+                    course_configs::updated_at.eq(now_micros()),
+                ))
+                .execute(conn)
+                .map_err(StoreError::from)?;
+            actor.record(
+                conn,
+                context_id,
+                action::CONFIG_COURSE,
+                ("course", Some(context_id)),
+                serde_json::json!({ "contact": contact }),
+            )?;
+        }
+        None => {
+            let year = first_year.unwrap_or_default().trim();
+            if !is_academic_year(year) {
+                return Err(YearError::Invalid(year.to_owned()));
+            }
+            formations::put_course_config(conn, context_id, year, &contact.to_json(), SCREENS, "")?;
+            ensure(conn, context_id, year)?;
+            contract_store::ensure_counter(conn, &crate::contract::numbering::scope(year))?;
+            actor.record(
+                conn,
+                context_id,
+                action::CONFIG_COURSE,
+                ("course", Some(context_id)),
+                serde_json::json!({ "academic_year": year, "contact": contact, "first": true }),
+            )?;
+        }
+    }
+    formations::course_config(conn, context_id)?.ok_or(YearError::NotConfigured)
+}
+
+/// Opens the next academic year: contracts started from now on belong to it (and prefill
+/// from the student's previous year). The previous year stays as it is (open or closed).
+pub fn open_next(
+    conn: &mut DbConn,
+    actor: &Actor,
+    context_id: &str,
+    year: &str,
+) -> Result<(), YearError> {
+    let year = year.trim();
+    if !is_academic_year(year) {
+        return Err(YearError::Invalid(year.to_owned()));
+    }
+    let config = formations::course_config(conn, context_id)?.ok_or(YearError::NotConfigured)?;
+    if year <= config.academic_year.as_str() {
+        return Err(YearError::NotLater {
+            asked: year.to_owned(),
+            current: config.academic_year,
+        });
+    }
+    ensure(conn, context_id, &config.academic_year)?;
+    diesel::update(course_configs::table.find(context_id))
+        .set((
+            course_configs::academic_year.eq(year),
+            course_configs::updated_at.eq(now_micros()),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from)?;
+    ensure(conn, context_id, year)?;
+    contract_store::ensure_counter(conn, &crate::contract::numbering::scope(year))?;
+    actor.record(
+        conn,
+        context_id,
+        action::CONFIG_YEAR,
+        ("year", Some(year)),
+        serde_json::json!({ "change": "open", "previous": config.academic_year }),
+    )?;
+    Ok(())
+}
+
+/// Closes (`closed` true) or reopens a year of the course.
+pub fn set_closed(
+    conn: &mut DbConn,
+    actor: &Actor,
+    context_id: &str,
+    year: &str,
+    closed: bool,
+) -> Result<(), YearError> {
+    if !list(conn, context_id)?
+        .iter()
+        .any(|y| y.academic_year == year)
+    {
+        return Err(YearError::Unknown(year.to_owned()));
+    }
+    ensure(conn, context_id, year)?;
+    let now = now_micros();
+    diesel::update(course_years::table.find((context_id, year)))
+        .set((
+            course_years::closed_at.eq(closed.then_some(now)),
+            course_years::closed_by.eq(if closed { actor.user_id.clone() } else { None }),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from)?;
+    actor.record(
+        conn,
+        context_id,
+        action::CONFIG_YEAR,
+        ("year", Some(year)),
+        serde_json::json!({ "change": if closed { "close" } else { "reopen" } }),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,212 @@
+//! The Moodle groups of the course and the formation each leads to: by name when the Moodle web service gives names, otherwise by id with how many users of each opened the tool; the students no formation was found for.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use minijinja::context;
+use serde::Serialize;
+
+use crate::course::editing::{self, EditError, FieldProblem};
+use crate::error::AppResult;
+use crate::roster::groups::{self, GroupOverview};
+use crate::state::AppState;
+use crate::store::formations::{self, FormationRow};
+use crate::store::{DbConn, StoreResult};
+
+use super::super::staff::Staff;
+use super::super::templates::ser;
+use super::formations::parse_group_ids;
+use super::{Designer, Flash, Problems, edit_error, text, write};
+
+#[derive(Debug, Serialize)]
+struct Line {
+    group: GroupOverview,
+    /// The formation id chosen (empty: none).
+    selected: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Unrouted {
+    name: String,
+    student_number: String,
+    email: String,
+    group_ids: String,
+    last_seen: i64,
+}
+
+struct Data {
+    overview: Vec<GroupOverview>,
+    mapping: BTreeMap<i64, String>,
+    formations: Vec<FormationRow>,
+    unrouted: Vec<Unrouted>,
+}
+
+fn load(conn: &mut DbConn, context_id: &str) -> StoreResult<Data> {
+    let unrouted = formations::unrouted_of_context(conn, context_id)?
+        .into_iter()
+        .map(|(row, user)| Unrouted {
+            name: user.name,
+            student_number: user.person_sourcedid,
+            email: user.email,
+            group_ids: serde_json::from_str::<Vec<i64>>(&row.group_ids)
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last_seen: row.last_seen,
+        })
+        .collect();
+    Ok(Data {
+        overview: groups::overview(conn, context_id)?,
+        mapping: formations::groups_of_context(conn, context_id)?
+            .into_iter()
+            .collect(),
+        formations: formations::of_context(conn, context_id)?,
+        unrouted,
+    })
+}
+
+fn render(
+    d: &Designer,
+    data: Data,
+    typed: Option<(&BTreeMap<i64, String>, &str, &str)>,
+    flash: Option<String>,
+    problems: &Problems,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let selection = typed.map(|t| t.0).unwrap_or(&data.mapping);
+    let mut all = data.overview.clone();
+    for g in data.mapping.keys() {
+        if !all.iter().any(|o| o.group_id == *g) {
+            all.push(GroupOverview {
+                group_id: *g,
+                name: None,
+                idnumber: None,
+                launched_users: 0,
+                members: None,
+            });
+        }
+    }
+    let named = all.iter().any(|g| g.name.is_some());
+    let lines: Vec<Line> = all
+        .into_iter()
+        .map(|g| Line {
+            selected: selection.get(&g.group_id).cloned().unwrap_or_default(),
+            error: problems
+                .errors
+                .get(&format!("/groups/{}", g.group_id))
+                .cloned(),
+            group: g,
+        })
+        .collect();
+    d.render(
+        status,
+        "config/groups.html",
+        "groups",
+        context! {
+            lines => ser(&lines),
+            named => named,
+            formations => ser(&data.formations),
+            unrouted => ser(&data.unrouted),
+            new_groups => typed.map(|t| t.1).unwrap_or_default(),
+            new_formation => typed.map(|t| t.2).unwrap_or_default(),
+            flash => flash,
+            problems => ser(problems),
+        },
+    )
+}
+
+/// `GET /s/{token}/config/groupes`.
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    flash: web::Query<Flash>,
+) -> AppResult<HttpResponse> {
+    let d = Designer::of(staff)?;
+    let ctx = d.context_id();
+    let data = state.db.run(move |conn| load(conn, &ctx)).await?;
+    render(
+        &d,
+        data,
+        None,
+        flash.key(),
+        &Problems::default(),
+        StatusCode::OK,
+    )
+}
+
+/// `POST /s/{token}/config/groupes`: `g.<group id>` = formation id (empty: none) for each
+/// listed group, and `new_groups` (ids) for `new_formation`.
+pub async fn save(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let d = Designer::of(staff)?;
+    d.check_csrf(&form)?;
+    let mut wanted: BTreeMap<i64, String> = BTreeMap::new();
+    for (k, v) in form.iter() {
+        if let Some(g) = k.strip_prefix("g.").and_then(|g| g.parse::<i64>().ok())
+            && !v.is_empty()
+        {
+            wanted.insert(g, v.clone());
+        }
+    }
+    let (new_groups, new_formation) = (text(&form, "new_groups"), text(&form, "new_formation"));
+    let (ids, bad) = parse_group_ids(&new_groups);
+    let mut problems = Vec::new();
+    if !bad.is_empty() {
+        problems.push(FieldProblem::error(
+            "/new_groups",
+            format!(
+                "{} : un identifiant de groupe Moodle est un nombre entier positif (ex. 4521) ; séparez-les par des virgules",
+                bad.join(", ")
+            ),
+        ));
+    }
+    if !ids.is_empty() && new_formation.is_empty() {
+        problems.push(FieldProblem::error(
+            "/new_formation",
+            "choisissez la formation de ces groupes",
+        ));
+    }
+    for g in &ids {
+        match wanted.get(g) {
+            Some(f) if !new_formation.is_empty() && *f != new_formation => {
+                problems.push(FieldProblem::error(
+                    "/new_groups",
+                    format!("le groupe {g} est déjà associé plus haut à une autre formation : un groupe Moodle ne peut appartenir qu'à une formation"),
+                ));
+            }
+            _ if !new_formation.is_empty() => {
+                wanted.insert(*g, new_formation.clone());
+            }
+            _ => {}
+        }
+    }
+    if problems.is_empty() {
+        let (ctx, actor, w) = (d.context_id(), d.actor.clone(), wanted.clone());
+        match write(&state, move |conn| {
+            editing::set_mapping(conn, &actor, &ctx, &w)
+        })
+        .await?
+        {
+            Ok(_) => return Ok(d.redirect("/groupes?ok=groups_saved")),
+            Err(EditError::Invalid(p)) => problems = p,
+            Err(e) => return Err(edit_error(e)),
+        }
+    }
+    let ctx = d.context_id();
+    let data = state.db.run(move |conn| load(conn, &ctx)).await?;
+    render(
+        &d,
+        data,
+        Some((&wanted, &new_groups, &new_formation)),
+        None,
+        &Problems::of(&problems),
+        super::refused(),
+    )
+}

@@ -1,0 +1,346 @@
+//! The designer's screens under `/s/{token}/config/…`: the course, formations, Moodle groups, formation data, questionnaires (import, editor, form editor, publication, preview), academic years, a student's history, grants and the audit log.
+//!
+//! Every handler takes the [`Staff`] extractor and calls `require_designer()` first (through
+//! [`Designer::of`]); every query is scoped by the session's course (never a course id from
+//! the URL or a form); every change goes through the domain functions of `course::editing`,
+//! `course::drafts`, `course::years` and `access::manage`, in one transaction with its audit
+//! entry. A refused form comes back with what was typed and the messages.
+
+pub mod formations;
+pub mod grants;
+pub mod groups;
+pub mod home;
+pub mod journal;
+pub mod preview;
+pub mod questionnaires;
+pub mod students;
+pub mod years;
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use minijinja::Value;
+
+use crate::access::audit::Actor;
+use crate::course::CourseError;
+use crate::course::drafts::DraftError;
+use crate::course::editing::{EditError, FieldProblem};
+use crate::course::years::YearError;
+use crate::error::{AppError, AppResult};
+
+use super::contract::{see_other, with_status};
+use super::session::Session;
+use super::staff::Staff;
+use super::templates::ser;
+
+/// A designer's request: the session (its course is the only one touched) and who acts.
+pub struct Designer {
+    pub session: Session,
+    pub actor: Actor,
+}
+
+impl Designer {
+    /// Refuses (403) unless the staff member designs the session's course.
+    pub fn of(staff: Staff) -> AppResult<Designer> {
+        staff.require_designer()?;
+        let session = staff.session;
+        let actor = Actor {
+            platform_id: session.row.platform_id.clone(),
+            user_id: Some(session.user.id.clone()),
+            label: session.user.name.clone(),
+        };
+        Ok(Designer { session, actor })
+    }
+
+    /// The session's course id (the scope of every query here).
+    pub fn context_id(&self) -> String {
+        self.session.context.id.clone()
+    }
+
+    /// `/s/{token}/config`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/config{path}", self.session.base())
+    }
+
+    /// Checks the `csrf` field of a posted form.
+    pub fn check_csrf(&self, form: &[(String, String)]) -> AppResult<()> {
+        self.session.check_csrf(field(form, "csrf"))
+    }
+
+    /// A 303 to a configuration page.
+    pub fn redirect(&self, path: &str) -> HttpResponse {
+        see_other(self.url(path))
+    }
+
+    /// Renders a configuration page: the session's values, the section for the menu, and the
+    /// page's own values.
+    pub fn render(
+        &self,
+        status: StatusCode,
+        template: &str,
+        section: &str,
+        extra: Value,
+    ) -> AppResult<HttpResponse> {
+        let s = &self.session;
+        let ctx = minijinja::value::merge_maps([
+            minijinja::context! {
+                lang => s.lang(),
+                base => s.base(),
+                config => self.url(""),
+                csrf => s.row.csrf_token.clone(),
+                course => ser(&s.context),
+                user => ser(&s.user),
+                section => section,
+            },
+            extra,
+        ]);
+        with_status(status, template, ctx)
+    }
+}
+
+/// The first value of a form field.
+pub fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Every value of a form field (checkboxes).
+pub fn fields<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    form.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// A trimmed text field (`""` when absent), line ends normalised.
+pub fn text(form: &[(String, String)], name: &str) -> String {
+    field(form, name)
+        .unwrap_or_default()
+        .replace("\r\n", "\n")
+        .trim()
+        .to_owned()
+}
+
+/// A ticked box.
+pub fn ticked(form: &[(String, String)], name: &str) -> bool {
+    field(form, name).is_some_and(|v| !v.is_empty())
+}
+
+/// Messages by field path, and the links of the error summary (`#f-…`).
+#[derive(Debug, Default, serde::Serialize)]
+pub struct Problems {
+    pub errors: BTreeMap<String, String>,
+    pub warnings: BTreeMap<String, String>,
+    pub summary: Vec<SummaryLink>,
+}
+
+/// A link of an error summary.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SummaryLink {
+    pub href: String,
+    pub message: String,
+    pub warning: bool,
+}
+
+/// The input id of a field path: `/lists/a/0/value` → `f-lists-a-0-value`.
+pub fn input_id(path: &str) -> String {
+    format!("f{}", path.replace('/', "-"))
+}
+
+impl Problems {
+    pub fn of(problems: &[FieldProblem]) -> Problems {
+        let mut out = Problems::default();
+        for p in problems {
+            let map = if p.warning {
+                &mut out.warnings
+            } else {
+                &mut out.errors
+            };
+            map.entry(p.path.clone())
+                .and_modify(|m| {
+                    m.push_str(" ; ");
+                    m.push_str(&p.message);
+                })
+                .or_insert_with(|| p.message.clone());
+            out.summary.push(SummaryLink {
+                href: format!("#{}", input_id(&p.path)),
+                message: p.message.clone(),
+                warning: p.warning,
+            });
+        }
+        out
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// Turns a domain error that is not a form problem into the page that explains it.
+pub fn edit_error(e: EditError) -> AppError {
+    match e {
+        EditError::NotFound => AppError::NotFound,
+        EditError::Store(s) => AppError::Store(s),
+        EditError::Course(c) => course_error(c),
+        EditError::Version(v) => AppError::Internal(anyhow::anyhow!(v)),
+        EditError::Invalid(p) => AppError::BadRequest(format!("{p:?}")),
+    }
+}
+
+pub fn course_error(e: CourseError) -> AppError {
+    match e {
+        CourseError::Store(s) => AppError::Store(s),
+        other => AppError::Internal(anyhow::anyhow!(other)),
+    }
+}
+
+pub fn draft_error(e: DraftError) -> AppError {
+    match e {
+        DraftError::NotFound => AppError::NotFound,
+        DraftError::Store(s) => AppError::Store(s),
+        DraftError::Course(c) => course_error(c),
+        other => AppError::BadRequest(other.to_string()),
+    }
+}
+
+pub fn year_error(e: YearError) -> AppError {
+    match e {
+        YearError::Store(s) => AppError::Store(s),
+        YearError::Unknown(_) => AppError::NotFound,
+        other => AppError::BadRequest(other.to_string()),
+    }
+}
+
+/// Flash messages after a redirect (`?ok=saved`): only known words are shown.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Flash {
+    #[serde(default)]
+    pub ok: Option<String>,
+}
+
+impl Flash {
+    pub fn key(&self) -> Option<String> {
+        self.ok
+            .as_deref()
+            .filter(|k| {
+                !k.is_empty()
+                    && k.len() < 40
+                    && k.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            })
+            .map(str::to_owned)
+    }
+}
+
+/// Registers the routes (inside the `/s/{token}` scope).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/config/", web::get().to(home::show))
+        .route("/config/cours", web::post().to(home::save_course))
+        .route("/config/formations", web::get().to(formations::list))
+        .route("/config/formations", web::post().to(formations::create))
+        .route("/config/formations/{id}", web::get().to(formations::show))
+        .route(
+            "/config/formations/{id}",
+            web::post().to(formations::save_settings),
+        )
+        .route(
+            "/config/formations/{id}/archiver",
+            web::post().to(formations::archive),
+        )
+        .route(
+            "/config/formations/{id}/reactiver",
+            web::post().to(formations::restore),
+        )
+        .route(
+            "/config/formations/{id}/groupes",
+            web::post().to(formations::save_groups),
+        )
+        .route(
+            "/config/formations/{id}/donnees",
+            web::get().to(formations::data),
+        )
+        .route(
+            "/config/formations/{id}/donnees",
+            web::post().to(formations::save_data),
+        )
+        .route("/config/groupes", web::get().to(groups::show))
+        .route("/config/groupes", web::post().to(groups::save))
+        .route(
+            "/config/questionnaires",
+            web::get().to(questionnaires::list),
+        )
+        .route(
+            "/config/questionnaires/importer",
+            web::post().to(questionnaires::upload),
+        )
+        .route(
+            "/config/questionnaires/coller",
+            web::post().to(questionnaires::paste),
+        )
+        .route(
+            "/config/questionnaires/verifier",
+            web::post().to(questionnaires::verify_json),
+        )
+        .route(
+            "/config/questionnaires/versions/{id}/fichier",
+            web::get().to(questionnaires::export_version),
+        )
+        .route(
+            "/config/questionnaires/versions/{id}/brouillon",
+            web::post().to(questionnaires::draft_from_version),
+        )
+        .route(
+            "/config/questionnaires/brouillons/{id}",
+            web::get().to(questionnaires::editor),
+        )
+        .route(
+            "/config/questionnaires/brouillons/{id}",
+            web::post().to(questionnaires::editor_post),
+        )
+        .route(
+            "/config/questionnaires/brouillons/{id}/fichier",
+            web::get().to(questionnaires::export_draft),
+        )
+        .route(
+            "/config/questionnaires/brouillons/{id}/abandonner",
+            web::post().to(questionnaires::discard),
+        )
+        .route(
+            "/config/questionnaires/brouillons/{id}/formulaire",
+            web::get().to(questionnaires::form_editor),
+        )
+        .route(
+            "/config/questionnaires/brouillons/{id}/formulaire",
+            web::post().to(questionnaires::form_editor_post),
+        )
+        .route("/config/apercu", web::get().to(preview::start))
+        .route("/config/apercu", web::post().to(preview::step))
+        .route("/config/annees", web::get().to(years::show))
+        .route("/config/annees/ouvrir", web::post().to(years::open))
+        .route("/config/annees/clore", web::post().to(years::close))
+        .route("/config/annees/rouvrir", web::post().to(years::reopen))
+        .route("/config/etudiants", web::get().to(students::search))
+        .route("/config/droits", web::get().to(grants::show))
+        .route("/config/droits", web::post().to(grants::add))
+        .route("/config/droits/retirer", web::post().to(grants::remove))
+        .route("/config/journal", web::get().to(journal::show));
+}
+
+/// Runs a write transaction for a designer change: `f`'s error rolls it back.
+pub async fn write<T, E, F>(state: &crate::state::AppState, f: F) -> AppResult<Result<T, E>>
+where
+    T: Send + 'static,
+    E: From<crate::store::StoreError> + Send + 'static,
+    F: FnOnce(&mut crate::store::DbConn) -> Result<T, E> + Send + 'static,
+{
+    Ok(state
+        .db
+        .run(move |conn| Ok(crate::store::transaction(conn, f)))
+        .await?)
+}
+
+/// `Ok` when `r` holds no error; the 422 status of a refused form otherwise.
+pub fn refused() -> StatusCode {
+    StatusCode::UNPROCESSABLE_ENTITY
+}

@@ -1,0 +1,473 @@
+//! « Aperçu en tant qu'étudiant de la formation X »: a published version or a draft walked page by page with the student's own page templates and the engine's branching, nothing recorded (the answers travel in the preview form itself).
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use crate::contract::form;
+use crate::course::{drafts, versions};
+use crate::error::{AppError, AppResult};
+use crate::questionnaire::{
+    Answers, Environment, FieldError, Identity, Questionnaire, SubmitError,
+};
+use crate::state::AppState;
+use crate::store::formations::{self, FormationRow};
+use crate::store::{DbConn, StoreError, questionnaire_drafts, questionnaire_versions};
+
+use super::super::contract::view::{PageFields, Values, page_fields};
+use super::super::staff::Staff;
+use super::super::templates::ser;
+use super::{Designer, field};
+
+/// A questionnaire one can preview.
+#[derive(Debug, Serialize)]
+struct SourceChoice {
+    value: String,
+    label: String,
+}
+
+/// What is previewed: the questionnaire, the formation, the environment.
+struct Setup {
+    source: String,
+    source_label: String,
+    questionnaire: Arc<Questionnaire>,
+    formation: FormationRow,
+    env: Environment,
+    previous: bool,
+}
+
+/// The identity shown in `identity` questions of the preview.
+fn sample_identity() -> Identity {
+    Identity {
+        full_name: Some("Camille Exemple".into()),
+        given_name: Some("Camille".into()),
+        family_name: Some("Exemple".into()),
+        email: Some("camille.exemple@etu.univ.fr".into()),
+        student_number: Some("00000000".into()),
+    }
+}
+
+fn choices(
+    conn: &mut DbConn,
+    context_id: &str,
+) -> Result<(Vec<SourceChoice>, Vec<FormationRow>), StoreError> {
+    let mut out: Vec<SourceChoice> = Vec::new();
+    let mut latest: Vec<questionnaire_versions::VersionRow> = Vec::new();
+    for v in questionnaire_versions::of_context(conn, context_id)? {
+        latest.retain(|l| l.questionnaire_key != v.questionnaire_key);
+        latest.push(v);
+    }
+    for v in latest {
+        out.push(SourceChoice {
+            value: format!("version:{}", v.id),
+            label: format!(
+                "{} — version {} publiée ({})",
+                v.title, v.version, v.questionnaire_key
+            ),
+        });
+    }
+    for d in questionnaire_drafts::of_context(conn, context_id)? {
+        if Questionnaire::load(&d.file_name, &d.source).is_ok() {
+            out.push(SourceChoice {
+                value: format!("brouillon:{}", d.id),
+                label: format!(
+                    "{} — brouillon ({}, modifié le {})",
+                    d.title,
+                    d.file_name,
+                    crate::web::templates::format_datetime(d.updated_at)
+                ),
+            });
+        }
+    }
+    let active = formations::of_context(conn, context_id)?
+        .into_iter()
+        .filter(|f| f.archived_at.is_none())
+        .collect();
+    Ok((out, active))
+}
+
+/// Why a preview cannot start (shown on the chooser).
+enum SetupError {
+    NotFound,
+    DraftInvalid,
+    Store(StoreError),
+}
+
+impl From<StoreError> for SetupError {
+    fn from(e: StoreError) -> Self {
+        SetupError::Store(e)
+    }
+}
+
+fn setup(
+    conn: &mut DbConn,
+    context_id: &str,
+    source: &str,
+    formation_id: &str,
+    previous: bool,
+) -> Result<Setup, SetupError> {
+    let (questionnaire, source_label) = match source.split_once(':') {
+        Some(("version", id)) => {
+            let v = questionnaire_versions::of_context(conn, context_id)?
+                .into_iter()
+                .find(|v| v.id == id)
+                .ok_or(SetupError::NotFound)?;
+            let q = versions::load(conn, &v).map_err(|_| SetupError::NotFound)?;
+            (q, format!("{} — version {}", v.title, v.version))
+        }
+        Some(("brouillon", id)) => {
+            let d = drafts::get(conn, context_id, id).map_err(|e| match e {
+                drafts::DraftError::Store(s) => SetupError::Store(s),
+                _ => SetupError::NotFound,
+            })?;
+            let loaded = Questionnaire::load(&d.file_name, &d.source)
+                .map_err(|_| SetupError::DraftInvalid)?;
+            (
+                Arc::new(loaded.questionnaire),
+                format!("{} — brouillon", d.title),
+            )
+        }
+        _ => return Err(SetupError::NotFound),
+    };
+    let formation =
+        formations::get_in_context(conn, context_id, formation_id)?.ok_or(SetupError::NotFound)?;
+    let prepared = crate::course::prepared_formation(&formation).map_err(|e| match e {
+        crate::course::CourseError::Store(s) => SetupError::Store(s),
+        _ => SetupError::NotFound,
+    })?;
+    let year = formations::course_config(conn, context_id)?
+        .map(|c| c.academic_year)
+        .unwrap_or_else(super::home::default_year);
+    let env = Environment::with_prepared(prepared, year, previous, sample_identity());
+    Ok(Setup {
+        source: source.to_owned(),
+        source_label,
+        questionnaire,
+        formation,
+        env,
+        previous,
+    })
+}
+
+/// `?source=…&formation=…&precedent=1`.
+#[derive(Debug, Default, Deserialize)]
+pub struct StartQuery {
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub formation: Option<String>,
+    #[serde(default)]
+    pub precedent: Option<String>,
+}
+
+/// A page of the questionnaire in the list « pages et conditions ».
+#[derive(Debug, Serialize)]
+struct PageState {
+    id: String,
+    title: String,
+    shown: bool,
+    current: bool,
+}
+
+enum Shown<'a> {
+    Page {
+        page: &'a str,
+        posted: Option<&'a [(String, String)]>,
+        errors: &'a [FieldError],
+    },
+    Summary,
+}
+
+fn render(
+    d: &Designer,
+    s: &Setup,
+    answers: &Answers,
+    shown: Shown<'_>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let q = &s.questionnaire;
+    let state_json = serde_json::to_string(answers).map_err(|e| AppError::Internal(e.into()))?;
+    let common = context! {
+        source => s.source.clone(),
+        source_label => s.source_label.clone(),
+        formation => ser(&s.formation),
+        previous => s.previous,
+        answers_json => state_json,
+        academic_year => s.env.academic_year.clone(),
+        questionnaire_title => q.title(),
+        action => d.url("/apercu"),
+        restart_url => d.url(&format!("/apercu?source={}&formation={}{}", s.source, s.formation.id, if s.previous { "&precedent=1" } else { "" })),
+    };
+    match shown {
+        Shown::Summary => {
+            let flow = q.flow(&s.env, answers);
+            let summary = q.summary(&s.env, answers);
+            let missing: Vec<String> = match q.check_complete(&s.env, answers) {
+                Ok(_) => Vec::new(),
+                Err(i) => i
+                    .problems
+                    .iter()
+                    .map(|p| format!("{} — {} : {}", p.page_title, p.label, p.message))
+                    .collect(),
+            };
+            let pages = page_states(q, &flow, "");
+            d.render(
+                status,
+                "config/preview.html",
+                "questionnaires",
+                minijinja::value::merge_maps([
+                    common,
+                    context! {
+                        mode => "summary",
+                        summary => ser(summary),
+                        missing => missing,
+                        pages => ser(&pages),
+                        steps => flow.pages.len() + 1,
+                    },
+                ]),
+            )
+        }
+        Shown::Page {
+            page,
+            posted,
+            errors,
+        } => {
+            let provisional = match posted {
+                Some(f) => form::provisional(q, answers, page, f),
+                None => answers.clone(),
+            };
+            let flow = q.flow(&s.env, &provisional);
+            let Some(view) = flow.page(page) else {
+                return Err(AppError::NotFound);
+            };
+            let submitted = posted
+                .map(|f| form::submitted(q, page, f))
+                .unwrap_or_default();
+            let values = if posted.is_some() {
+                Values::Posted(&submitted)
+            } else {
+                Values::Saved
+            };
+            let PageFields {
+                blocks,
+                errors: links,
+                ..
+            } = page_fields(view, values, errors, None);
+            let pages = page_states(q, &flow, page);
+            let problems: Vec<String> = flow.problems.iter().map(ToString::to_string).collect();
+            d.render(
+                status,
+                "config/preview.html",
+                "questionnaires",
+                minijinja::value::merge_maps([
+                    common,
+                    context! {
+                        mode => "page",
+                        page_id => view.id,
+                        page_title => view.title,
+                        step => view.number,
+                        steps => flow.pages.len() + 1,
+                        first => flow.previous_page(page).is_none(),
+                        is_last => flow.next_page(page).is_none(),
+                        blocks => ser(&blocks),
+                        errors => ser(&links),
+                        pages => ser(&pages),
+                        problems => problems,
+                    },
+                ]),
+            )
+        }
+    }
+}
+
+fn page_states(
+    q: &Questionnaire,
+    flow: &crate::questionnaire::Flow<'_>,
+    current: &str,
+) -> Vec<PageState> {
+    q.pages()
+        .iter()
+        .map(|p| PageState {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            shown: flow.page(&p.id).is_some(),
+            current: p.id == current,
+        })
+        .collect()
+}
+
+async fn chooser(
+    state: &AppState,
+    d: &Designer,
+    q: &StartQuery,
+    problem: Option<&str>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let ctx = d.context_id();
+    let (sources, formations) = state.db.run(move |conn| choices(conn, &ctx)).await?;
+    d.render(
+        status,
+        "config/preview.html",
+        "questionnaires",
+        context! {
+            mode => "choose",
+            sources => ser(&sources),
+            formations => ser(&formations),
+            source => q.source.clone().unwrap_or_default(),
+            formation_id => q.formation.clone().unwrap_or_default(),
+            previous => q.precedent.is_some(),
+            problem => problem,
+        },
+    )
+}
+
+async fn load_setup(
+    state: &AppState,
+    d: &Designer,
+    source: String,
+    formation: String,
+    previous: bool,
+) -> AppResult<Result<Setup, SetupError>> {
+    let ctx = d.context_id();
+    Ok(state
+        .db
+        .run(move |conn| Ok(setup(conn, &ctx, &source, &formation, previous)))
+        .await?)
+}
+
+/// `GET /s/{token}/config/apercu`: the chooser (questionnaire, formation), or the first page.
+pub async fn start(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<StartQuery>,
+) -> AppResult<HttpResponse> {
+    let d = Designer::of(staff)?;
+    let q = query.into_inner();
+    let (Some(source), Some(formation)) = (
+        q.source.clone().filter(|s| !s.is_empty()),
+        q.formation.clone().filter(|f| !f.is_empty()),
+    ) else {
+        return chooser(&state, &d, &q, None, StatusCode::OK).await;
+    };
+    match load_setup(&state, &d, source, formation, q.precedent.is_some()).await? {
+        Ok(s) => {
+            let answers = Answers::new();
+            let flow = s.questionnaire.flow(&s.env, &answers);
+            match flow.first_page().map(|p| p.id.to_owned()) {
+                Some(first) => render(
+                    &d,
+                    &s,
+                    &answers,
+                    Shown::Page {
+                        page: &first,
+                        posted: None,
+                        errors: &[],
+                    },
+                    StatusCode::OK,
+                ),
+                None => render(&d, &s, &answers, Shown::Summary, StatusCode::OK),
+            }
+        }
+        Err(SetupError::DraftInvalid) => {
+            chooser(&state, &d, &q, Some("draft_invalid"), super::refused()).await
+        }
+        Err(SetupError::NotFound) => Err(AppError::NotFound),
+        Err(SetupError::Store(e)) => Err(AppError::Store(e)),
+    }
+}
+
+/// `POST /s/{token}/config/apercu`: `source`, `formation`, `precedent`, `answers` (JSON),
+/// `page`, `nav` (`next`, `previous`, `goto:<page>`) and the page's `q.*` fields. Nothing is
+/// written.
+pub async fn step(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let d = Designer::of(staff)?;
+    d.check_csrf(&form)?;
+    let source = field(&form, "source").unwrap_or_default().to_owned();
+    let formation = field(&form, "formation").unwrap_or_default().to_owned();
+    let previous = field(&form, "precedent").is_some_and(|v| !v.is_empty());
+    let s = match load_setup(&state, &d, source, formation, previous).await? {
+        Ok(s) => s,
+        Err(SetupError::Store(e)) => return Err(AppError::Store(e)),
+        Err(_) => return Err(AppError::NotFound),
+    };
+    let answers: Answers = serde_json::from_str(field(&form, "answers").unwrap_or("{}"))
+        .map_err(|_| AppError::BadRequest("preview answers unreadable".into()))?;
+    let answers = s.questionnaire.clean_answers(&s.env, &answers);
+    let page = field(&form, "page").unwrap_or_default().to_owned();
+    let nav = field(&form, "nav").unwrap_or("next").to_owned();
+    let q = s.questionnaire.clone();
+    if let Some(target) = nav.strip_prefix("goto:") {
+        let flow = q.flow(&s.env, &answers);
+        return match flow.page(target) {
+            Some(p) => render(
+                &d,
+                &s,
+                &answers,
+                Shown::Page {
+                    page: p.id,
+                    posted: None,
+                    errors: &[],
+                },
+                StatusCode::OK,
+            ),
+            None => render(&d, &s, &answers, Shown::Summary, StatusCode::OK),
+        };
+    }
+    if nav == "previous" {
+        let flow = q.flow(&s.env, &answers);
+        return match flow.previous_page(&page).or_else(|| flow.first_page()) {
+            Some(p) => render(
+                &d,
+                &s,
+                &answers,
+                Shown::Page {
+                    page: p.id,
+                    posted: None,
+                    errors: &[],
+                },
+                StatusCode::OK,
+            ),
+            None => render(&d, &s, &answers, Shown::Summary, StatusCode::OK),
+        };
+    }
+    match q.submit_page(&s.env, &answers, &page, &form) {
+        Ok(next_answers) => {
+            let flow = q.flow(&s.env, &next_answers);
+            match flow.next_page(&page) {
+                Some(p) => render(
+                    &d,
+                    &s,
+                    &next_answers,
+                    Shown::Page {
+                        page: p.id,
+                        posted: None,
+                        errors: &[],
+                    },
+                    StatusCode::OK,
+                ),
+                None => render(&d, &s, &next_answers, Shown::Summary, StatusCode::OK),
+            }
+        }
+        Err(SubmitError::Invalid(e)) => render(
+            &d,
+            &s,
+            &answers,
+            Shown::Page {
+                page: &page,
+                posted: Some(&form),
+                errors: &e.errors,
+            },
+            super::refused(),
+        ),
+        Err(SubmitError::UnknownPage(_) | SubmitError::HiddenPage(_)) => {
+            render(&d, &s, &answers, Shown::Summary, StatusCode::OK)
+        }
+    }
+}
