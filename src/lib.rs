@@ -10,6 +10,7 @@ pub mod contract;
 pub mod course;
 pub mod error;
 pub mod export;
+pub mod followup;
 pub mod grades;
 pub mod i18n;
 pub mod keyring;

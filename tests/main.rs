@@ -6,6 +6,7 @@ mod cli;
 mod config;
 mod contract;
 mod deep_linking;
+mod followup;
 mod grades;
 mod lti;
 mod registration;

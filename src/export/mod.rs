@@ -7,4 +7,4 @@
 pub mod pdf;
 pub mod table;
 
-pub use table::{Table, write_csv, write_xlsx};
+pub use table::{Table, XlsxSheet, csv_finish, csv_row, csv_start, write_csv, write_xlsx};

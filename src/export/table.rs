@@ -24,13 +24,30 @@ pub struct Table {
 
 /// Writes the table as CSV. Cells starting with `=`, `+`, `-`, `@` are prefixed with `'`
 /// so that a spreadsheet never evaluates text a student typed as a formula.
-pub fn write_csv<W: Write>(table: &Table, mut out: W) -> Result<W, ExportError> {
+pub fn write_csv<W: Write>(table: &Table, out: W) -> Result<W, ExportError> {
+    let mut writer = csv_start(out, &table.headers)?;
+    for row in &table.rows {
+        csv_row(&mut writer, row)?;
+    }
+    csv_finish(writer)
+}
+
+/// Starts a CSV stream: the byte-order mark, then the header row.
+pub fn csv_start<W: Write>(mut out: W, headers: &[String]) -> Result<csv::Writer<W>, ExportError> {
     out.write_all("\u{feff}".as_bytes())?;
     let mut writer = csv::WriterBuilder::new().delimiter(b';').from_writer(out);
-    writer.write_record(table.headers.iter().map(|h| neutralise(h)))?;
-    for row in &table.rows {
-        writer.write_record(row.iter().map(|c| neutralise(c)))?;
-    }
+    csv_row(&mut writer, headers)?;
+    Ok(writer)
+}
+
+/// Writes one row of a CSV stream (formulas neutralised).
+pub fn csv_row<W: Write>(writer: &mut csv::Writer<W>, row: &[String]) -> Result<(), ExportError> {
+    writer.write_record(row.iter().map(|c| neutralise(c)))?;
+    Ok(())
+}
+
+/// Ends a CSV stream and returns its output.
+pub fn csv_finish<W: Write>(mut writer: csv::Writer<W>) -> Result<W, ExportError> {
     writer.flush()?;
     writer
         .into_inner()
@@ -39,53 +56,79 @@ pub fn write_csv<W: Write>(table: &Table, mut out: W) -> Result<W, ExportError> 
 
 /// Writes the table as an XLSX workbook and returns its bytes.
 pub fn write_xlsx(table: &Table) -> Result<Vec<u8>, ExportError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut workbook = Workbook::new();
-    let bold = Format::new().set_bold().set_text_wrap();
-    let wrap = Format::new().set_text_wrap();
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
-    let name: String = table
-        .title
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
-        .collect();
-    if !name.trim().is_empty() {
-        sheet.set_name(name.trim())?;
-    }
-    let mut widths: Vec<usize> = table.headers.iter().map(|h| h.chars().count()).collect();
+    let mut sheet = XlsxSheet::new(&table.title, &table.headers)?;
     for row in &table.rows {
-        for (i, cell) in row.iter().enumerate() {
-            if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.chars().count().min(60));
-            }
+        sheet.row(row)?;
+    }
+    sheet.finish()
+}
+
+/// An XLSX workbook written row by row (constant memory: rows go to a temporary file):
+/// bold frozen header, filters, widths from the headers.
+pub struct XlsxSheet {
+    workbook: rust_xlsxwriter::Workbook,
+    wrap: rust_xlsxwriter::Format,
+    columns: u16,
+    next_row: u32,
+}
+
+impl XlsxSheet {
+    /// A workbook with one sheet named after `title` and its header row.
+    pub fn new(title: &str, headers: &[String]) -> Result<XlsxSheet, ExportError> {
+        use rust_xlsxwriter::{Format, Workbook};
+        let mut workbook = Workbook::new();
+        let bold = Format::new().set_bold().set_text_wrap();
+        let sheet = workbook.add_worksheet_with_constant_memory()?;
+        let name: String = title
+            .chars()
+            .filter(|c| !"[]:*?/\\".contains(*c))
+            .take(31)
+            .collect();
+        if !name.trim().is_empty() {
+            sheet.set_name(name.trim())?;
         }
+        for (col, header) in headers.iter().enumerate() {
+            let col = u16::try_from(col).unwrap_or(u16::MAX);
+            let width = (header.chars().count() as f64 + 2.0).clamp(12.0, 40.0);
+            sheet.set_column_width(col, width)?;
+            sheet.write_string_with_format(0, col, header, &bold)?;
+        }
+        let columns = u16::try_from(headers.len()).unwrap_or(u16::MAX);
+        if columns > 0 {
+            sheet.set_freeze_panes(1, 0)?;
+        }
+        Ok(XlsxSheet {
+            workbook,
+            wrap: Format::new().set_text_wrap(),
+            columns,
+            next_row: 1,
+        })
     }
-    for (col, width) in widths.iter().enumerate() {
-        let col = u16::try_from(col).unwrap_or(u16::MAX);
-        sheet.set_column_width(col, (*width as f64 + 2.0).clamp(8.0, 60.0))?;
-    }
-    for (col, header) in table.headers.iter().enumerate() {
-        sheet.write_string_with_format(0, u16::try_from(col).unwrap_or(u16::MAX), header, &bold)?;
-    }
-    for (r, row) in table.rows.iter().enumerate() {
-        let r = u32::try_from(r + 1).unwrap_or(u32::MAX);
+
+    /// Appends a row.
+    pub fn row(&mut self, row: &[String]) -> Result<(), ExportError> {
+        let r = self.next_row;
+        let sheet = self.workbook.worksheet_from_index(0)?;
         for (col, cell) in row.iter().enumerate() {
             let col = u16::try_from(col).unwrap_or(u16::MAX);
             if cell.contains('\n') {
-                sheet.write_string_with_format(r, col, cell, &wrap)?;
+                sheet.write_string_with_format(r, col, cell, &self.wrap)?;
             } else {
                 sheet.write_string(r, col, cell)?;
             }
         }
+        self.next_row += 1;
+        Ok(())
     }
-    if !table.headers.is_empty() {
-        let last_col = u16::try_from(table.headers.len() - 1).unwrap_or(u16::MAX);
-        let last_row = u32::try_from(table.rows.len()).unwrap_or(u32::MAX);
-        sheet.autofilter(0, 0, last_row, last_col)?;
-        sheet.set_freeze_panes(1, 0)?;
+
+    /// The workbook's bytes.
+    pub fn finish(mut self) -> Result<Vec<u8>, ExportError> {
+        if self.columns > 0 {
+            let sheet = self.workbook.worksheet_from_index(0)?;
+            sheet.autofilter(0, 0, self.next_row - 1, self.columns - 1)?;
+        }
+        Ok(self.workbook.save_to_buffer()?)
     }
-    Ok(workbook.save_to_buffer()?)
 }
 
 fn neutralise(cell: &str) -> String {

@@ -281,6 +281,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    contract_comments (id) {
+        id -> Text,
+        contract_id -> Text,
+        author_id -> Nullable<Text>,
+        author_label -> Text,
+        visibility -> Text,
+        body -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Text,
         platform_id -> Text,
@@ -425,11 +437,13 @@ diesel::joinable!(contracts -> users (user_id));
 diesel::joinable!(contracts -> contexts (context_id));
 diesel::joinable!(contract_signatures -> contracts (contract_id));
 diesel::joinable!(contract_events -> contracts (contract_id));
+diesel::joinable!(contract_comments -> contracts (contract_id));
 diesel::joinable!(unrouted_students -> users (user_id));
 diesel::joinable!(grade_outbox -> users (user_id));
 diesel::joinable!(context_launches -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    contract_comments,
     platforms,
     deployments,
     tool_keys,

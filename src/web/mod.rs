@@ -4,6 +4,7 @@ pub mod admin;
 pub mod config;
 pub mod contract;
 pub mod deep_linking;
+pub mod followup;
 pub mod lti;
 pub mod pages;
 pub mod registration;
@@ -77,7 +78,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::get().to(contract::print::show),
             )
             // The designer's configuration screens (web/config/).
-            .configure(config::routes),
+            .configure(config::routes)
+            // The follow-up screens of staff (web/followup/).
+            .configure(followup::routes),
     );
 }
 

@@ -84,6 +84,19 @@ pub async fn home(state: web::Data<AppState>, session: Session) -> AppResult<Htt
     if session.tool_role == crate::lti::roles::ToolRole::Student {
         return super::contract::home::home(state, session).await;
     }
+    // Staff (teachers, gestionnaires, designers) land on the follow-up of their formations.
+    let (context_id, user_id) = (session.context.id.clone(), session.user.id.clone());
+    let (role, groups) = (session.tool_role, session.launch.group_ids.clone());
+    let staff = state
+        .db
+        .run(move |conn| crate::access::scope::resolve(conn, &context_id, &user_id, role, &groups))
+        .await?;
+    if staff.is_some() {
+        return Ok(super::contract::see_other(format!(
+            "{}/suivi/",
+            session.base()
+        )));
+    }
     Ok(render(
         "home.html",
         context! {

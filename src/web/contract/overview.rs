@@ -21,6 +21,8 @@ pub struct Overview {
     pub signed: Option<SignedView>,
     /// The student's other contracts signed at least once (other years, other formations).
     pub others: Vec<OtherContract>,
+    /// Staff comments addressed to the student (an amendment's reason among them).
+    pub comments: Vec<crate::followup::comments::Comment>,
 }
 
 /// A line of « Vos autres contrats ».
@@ -54,7 +56,16 @@ pub fn load(conn: &mut DbConn, student: &Student, code: &str) -> Result<Overview
             signed_at: c.signed_at,
         })
         .collect();
-    Ok(Overview { ws, signed, others })
+    let comments = match &current {
+        Some(id) => crate::followup::comments::of_contract(conn, id, false)?,
+        None => Vec::new(),
+    };
+    Ok(Overview {
+        ws,
+        signed,
+        others,
+        comments,
+    })
 }
 
 /// Flash messages after a redirect (`?enregistre=1`, `?signe=1`).
@@ -101,6 +112,7 @@ pub fn render_overview(session: &Session, o: &Overview, flash: &Flash) -> AppRes
             receipt => receipt,
             validated_at => ws.contract.as_ref().and_then(|c| c.validated_at),
             others => ser(&o.others),
+            comments => ser(&o.comments),
             saved => flash.enregistre.is_some(),
             just_signed => flash.signe.is_some(),
             year_closed => ws.year_closed,

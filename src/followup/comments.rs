@@ -1,0 +1,69 @@
+//! Staff comments on a contract: private to staff, or visible to the student on their contract.
+
+use diesel::prelude::*;
+
+use crate::store::schema::contract_comments;
+use crate::store::{DbConn, StoreResult, new_id, now_micros};
+
+/// Seen by staff only.
+pub const STAFF: &str = "staff";
+/// Seen by staff and by the student.
+pub const STUDENT: &str = "student";
+/// Longest comment accepted (characters).
+pub const MAX_LEN: usize = 4000;
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = contract_comments)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct Comment {
+    pub id: String,
+    pub contract_id: String,
+    pub author_id: Option<String>,
+    pub author_label: String,
+    pub visibility: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+/// Adds a comment (caller's transaction; the caller checked the right to comment).
+pub fn add(
+    conn: &mut DbConn,
+    contract_id: &str,
+    author: (&str, &str),
+    visibility: &str,
+    body: &str,
+) -> StoreResult<String> {
+    let id = new_id();
+    diesel::insert_into(contract_comments::table)
+        .values((
+            contract_comments::id.eq(&id),
+            contract_comments::contract_id.eq(contract_id),
+            contract_comments::author_id.eq(author.0),
+            contract_comments::author_label.eq(author.1),
+            contract_comments::visibility.eq(visibility),
+            contract_comments::body.eq(body),
+            contract_comments::created_at.eq(now_micros()),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// The comments of a contract, oldest first; only those visible to the student unless
+/// `with_private`.
+pub fn of_contract(
+    conn: &mut DbConn,
+    contract_id: &str,
+    with_private: bool,
+) -> StoreResult<Vec<Comment>> {
+    let of_contract = contract_comments::table
+        .filter(contract_comments::contract_id.eq(contract_id))
+        .order(contract_comments::created_at.asc())
+        .select(Comment::as_select());
+    Ok(if with_private {
+        of_contract.load(conn)?
+    } else {
+        of_contract
+            .filter(contract_comments::visibility.eq(STUDENT))
+            .load(conn)?
+    })
+}

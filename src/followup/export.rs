@@ -1,0 +1,241 @@
+//! Exports of a formation or of the whole scope: one row per contract, identity, formation,
+//! state and dates, then one column per question (choices by their labels). Rows are read in
+//! batches so that a large course streams without holding every contract in memory.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use diesel::prelude::*;
+
+use super::Scope;
+use crate::contract::ContractError;
+use crate::course::{self, versions};
+use crate::questionnaire::{
+    AnswerValue, Answers, Environment, Identity, QuestionKind, Questionnaire,
+};
+use crate::store::schema::{contracts, formations, users};
+use crate::store::{DbConn, StoreError};
+
+/// Contracts read per query.
+pub const BATCH: usize = 500;
+
+/// A question column: its id and the questionnaires that ask it.
+#[derive(Debug, Clone)]
+struct Column {
+    question_id: String,
+}
+
+/// A prepared export: headers, the contracts in order, the questionnaires they use.
+pub struct Export {
+    pub headers: Vec<String>,
+    ids: Vec<String>,
+    columns: Vec<Column>,
+    /// By version id: the questionnaire and its `key vN` label.
+    questionnaires: HashMap<String, (Arc<Questionnaire>, String)>,
+    lang: String,
+}
+
+type Fixed = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
+);
+
+impl Export {
+    /// Reads which contracts (in formation, then name order) and which questions go in the
+    /// export of `scope` for `year`.
+    pub fn prepare(
+        conn: &mut DbConn,
+        scope: &Scope,
+        year: &str,
+        lang: &str,
+    ) -> Result<Export, ContractError> {
+        let (ids, version_ids): (Vec<String>, Vec<String>) = if scope.formation_ids.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            contracts::table
+                .inner_join(users::table)
+                .inner_join(formations::table)
+                .filter(contracts::context_id.eq(&scope.context_id))
+                .filter(contracts::formation_id.eq_any(&scope.formation_ids))
+                .filter(contracts::academic_year.eq(year))
+                .order((
+                    formations::position.asc(),
+                    formations::code.asc(),
+                    users::family_name.asc(),
+                    users::given_name.asc(),
+                    contracts::id.asc(),
+                ))
+                .select((contracts::id, contracts::questionnaire_version_id))
+                .load::<(String, String)>(conn)
+                .map_err(StoreError::from)?
+                .into_iter()
+                .unzip()
+        };
+        let mut distinct: Vec<String> = version_ids;
+        distinct.sort();
+        distinct.dedup();
+        let mut loaded = Vec::new();
+        for id in &distinct {
+            let (row, q) = versions::load_by_id(conn, id)?;
+            loaded.push((row.questionnaire_key.clone(), row.version, id.clone(), q));
+        }
+        // Newest version of each questionnaire first: its order and labels lead.
+        loaded.sort_by(|a, b| (&a.0, std::cmp::Reverse(a.1)).cmp(&(&b.0, std::cmp::Reverse(b.1))));
+        let m = |key: &str| crate::i18n::message(lang, key);
+        let mut headers: Vec<String> = [
+            "formation",
+            "number",
+            "family_name",
+            "given_name",
+            "student_number",
+            "email",
+            "state",
+            "started_at",
+            "signed_at",
+            "validated_at",
+            "version",
+        ]
+        .iter()
+        .map(|k| m(&format!("followup.export.{k}")))
+        .collect();
+        let mut columns = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut labels: HashSet<String> = headers.iter().cloned().collect();
+        for (_, _, _, q) in &loaded {
+            for (_, question) in q.questions() {
+                if matches!(question.kind, QuestionKind::Identity(_))
+                    || !seen.insert(question.id.clone())
+                {
+                    continue;
+                }
+                let mut label = question.label.trim().to_owned();
+                if !labels.insert(label.clone()) {
+                    label = format!("{label} ({})", question.id);
+                }
+                headers.push(label);
+                columns.push(Column {
+                    question_id: question.id.clone(),
+                });
+            }
+        }
+        Ok(Export {
+            headers,
+            ids,
+            columns,
+            questionnaires: loaded
+                .into_iter()
+                .map(|(key, n, id, q)| (id, (q, format!("{key} v{n}"))))
+                .collect(),
+            lang: lang.to_owned(),
+        })
+    }
+
+    /// Number of contracts exported.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when no contract is exported.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Reads the contracts batch by batch and hands each row, in order, to `sink`.
+    pub fn rows<E>(
+        &self,
+        conn: &mut DbConn,
+        mut sink: impl FnMut(Vec<String>) -> Result<(), E>,
+    ) -> Result<Result<(), E>, ContractError> {
+        let mut envs: HashMap<String, Environment> = HashMap::new();
+        let state = |s: &str| crate::i18n::message(&self.lang, &format!("followup.state.{s}"));
+        let when = |t: Option<i64>| {
+            t.map(crate::web::templates::format_datetime)
+                .unwrap_or_default()
+        };
+        for chunk in self.ids.chunks(BATCH) {
+            let loaded: Vec<(String, String, String, String, String, Fixed)> = contracts::table
+                .inner_join(users::table)
+                .inner_join(formations::table)
+                .filter(contracts::id.eq_any(chunk))
+                .select((
+                    contracts::id,
+                    contracts::formation_id,
+                    contracts::questionnaire_version_id,
+                    contracts::answers,
+                    formations::title,
+                    (
+                        users::family_name,
+                        users::given_name,
+                        users::person_sourcedid,
+                        users::email,
+                        contracts::number,
+                        contracts::created_at,
+                        contracts::signed_at,
+                        contracts::validated_at,
+                        contracts::state,
+                        formations::code,
+                    ),
+                ))
+                .load(conn)
+                .map_err(StoreError::from)?;
+            let mut by_id: HashMap<String, (String, String, String, String, Fixed)> = loaded
+                .into_iter()
+                .map(|(id, f, v, a, t, fixed)| (id, (f, v, a, t, fixed)))
+                .collect();
+            for id in chunk {
+                let Some((formation_id, version_id, answers, title, fx)) = by_id.remove(id) else {
+                    continue;
+                };
+                if !envs.contains_key(&formation_id) {
+                    let row = crate::store::formations::get(conn, &formation_id)?;
+                    let env = Environment::with_prepared(
+                        course::prepared_formation(&row)?,
+                        String::new(),
+                        false,
+                        Identity::default(),
+                    );
+                    envs.insert(formation_id.clone(), env);
+                }
+                let env = envs.get(&formation_id);
+                let answers: Answers = serde_json::from_str(&answers)
+                    .map_err(|e| ContractError::Corrupt(format!("answers of {id}: {e}")))?;
+                let (q, version) = match self.questionnaires.get(&version_id) {
+                    Some((q, label)) => (Some(q), label.clone()),
+                    None => (None, String::new()),
+                };
+                let mut row = vec![
+                    format!("{title} ({})", fx.9),
+                    fx.4.unwrap_or_default(),
+                    fx.0,
+                    fx.1,
+                    fx.2,
+                    fx.3,
+                    state(&fx.8),
+                    when(Some(fx.5)),
+                    when(fx.6),
+                    when(fx.7),
+                    version,
+                ];
+                for c in &self.columns {
+                    row.push(match (answers.get(&c.question_id), q) {
+                        (Some(value), Some(q)) => q.display_answer(env, &c.question_id, value),
+                        (Some(AnswerValue::Text(t)), None) => t.clone(),
+                        _ => String::new(),
+                    });
+                }
+                if let Err(e) = sink(row) {
+                    return Ok(Err(e));
+                }
+            }
+        }
+        Ok(Ok(()))
+    }
+}

@@ -1,0 +1,310 @@
+//! One contract as staff see it (what the student answered, identity, dates, fingerprint, every signed version, history, comments) and what staff do to it: validate, comment, ask for changes. Each read and action is written to the audit log.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::Scope;
+use super::comments::{self, Comment};
+use crate::access::audit::{Actor, action};
+use crate::contract::signing::{SignedContent, verify};
+use crate::contract::student::environment_of;
+use crate::contract::{ContractError, ContractState, lifecycle};
+use crate::course::{self, versions};
+use crate::questionnaire::{Answers, Environment, Identity, Questionnaire, SummaryPage};
+use crate::store::contracts::{self, ContractRow, EventRow};
+use crate::store::formations::FormationRow;
+use crate::store::schema::{contracts as contracts_t, users};
+use crate::store::users::User;
+use crate::store::{DbConn, StoreError, StoreResult};
+
+/// A contract of the scope, by id; `None` when it does not exist or is outside the scope (the
+/// course and the formations are in the query).
+pub fn find(conn: &mut DbConn, scope: &Scope, id: &str) -> StoreResult<Option<ContractRow>> {
+    if scope.formation_ids.is_empty() || id.len() > 64 {
+        return Ok(None);
+    }
+    Ok(contracts_t::table
+        .filter(contracts_t::id.eq(id))
+        .filter(contracts_t::context_id.eq(&scope.context_id))
+        .filter(contracts_t::formation_id.eq_any(&scope.formation_ids))
+        .select(ContractRow::as_select())
+        .get_result(conn)
+        .optional()?)
+}
+
+/// A signed version, without its content.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedVersion {
+    pub seq: i32,
+    pub fingerprint: String,
+    pub signed_at: i64,
+}
+
+/// An event of the history, with the name of who did it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub kind: String,
+    pub actor: Option<String>,
+    pub at: i64,
+    /// The reason of an amendment request.
+    pub reason: Option<String>,
+    pub seq: Option<i64>,
+}
+
+/// Everything the staff page of a contract shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    pub contract: ContractRow,
+    pub student: User,
+    pub formation: FormationRow,
+    /// The signed version shown (`None`: the current answers of a contract never signed, or
+    /// being amended, are shown).
+    pub shown_seq: Option<i32>,
+    /// The signed content shown, when a signed version is shown.
+    pub content: Option<SignedContent>,
+    pub fingerprint: Option<String>,
+    pub questionnaire_title: String,
+    pub questionnaire_version: i32,
+    /// Visible pages and questions with their answers.
+    pub summary: Vec<SummaryPage>,
+    pub versions: Vec<SignedVersion>,
+    pub events: Vec<Event>,
+    pub comments: Vec<Comment>,
+    /// The validator's name.
+    pub validated_by: Option<String>,
+}
+
+/// The contract `id` of the scope with what staff see of it; `seq` shows an earlier signed
+/// version (default: the latest signed one, or the current answers if never signed or being
+/// amended). `None` when it is outside the scope or `seq` does not exist.
+pub fn open(
+    conn: &mut DbConn,
+    scope: &Scope,
+    id: &str,
+    seq: Option<i32>,
+) -> Result<Option<Record>, ContractError> {
+    let Some(contract) = find(conn, scope, id)? else {
+        return Ok(None);
+    };
+    let state = ContractState::parse(&contract.state)
+        .ok_or_else(|| ContractError::Corrupt(format!("state {}", contract.state)))?;
+    let student = crate::store::users::get(conn, &contract.user_id)?;
+    let formation = crate::store::formations::get(conn, &contract.formation_id)?;
+    let shown_seq = match seq {
+        Some(s) if s >= 1 && s <= contract.signature_seq => Some(s),
+        Some(_) => return Ok(None),
+        None if state.is_signed() => Some(contract.signature_seq),
+        None => None,
+    };
+    let (content, fingerprint, questionnaire, env, answers, version) = match shown_seq {
+        Some(s) => {
+            let row = contracts::signature(conn, &contract.id, s)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("contract {} has no signature {s}", contract.id))
+            })?;
+            if !verify(&row.content, &row.fingerprint) {
+                tracing::error!(contract = %contract.id, seq = s, "signed content does not match its fingerprint");
+                return Err(ContractError::Tampered(contract.id.clone()));
+            }
+            let content = SignedContent::read(&row.content)
+                .map_err(|e| ContractError::Corrupt(format!("signed content: {e}")))?;
+            let (version, questionnaire) =
+                versions::load_by_id(conn, &row.questionnaire_version_id)?;
+            let env = environment_of(&content);
+            let answers = content.answers.clone();
+            (
+                Some(content),
+                Some(row.fingerprint),
+                questionnaire,
+                env,
+                answers,
+                version.version,
+            )
+        }
+        None => {
+            let (version, questionnaire) =
+                versions::load_by_id(conn, &contract.questionnaire_version_id)?;
+            let env = Environment::with_prepared(
+                course::prepared_formation(&formation)?,
+                contract.academic_year.clone(),
+                contract.previous_contract_id.is_some(),
+                identity_of(&student),
+            );
+            let answers: Answers = serde_json::from_str(&contract.answers)
+                .map_err(|e| ContractError::Corrupt(format!("answers of {}: {e}", contract.id)))?;
+            (None, None, questionnaire, env, answers, version.version)
+        }
+    };
+    let summary = questionnaire.summary(&env, &answers);
+    let versions = contracts::signatures_of(conn, &contract.id)?
+        .into_iter()
+        .map(|s| SignedVersion {
+            seq: s.seq,
+            fingerprint: s.fingerprint,
+            signed_at: s.signed_at,
+        })
+        .collect();
+    let raw_events = contracts::events_of(conn, &contract.id)?;
+    let mut actor_ids: Vec<String> = raw_events
+        .iter()
+        .filter_map(|e| e.actor_id.clone())
+        .collect();
+    actor_ids.extend(contract.validated_by.clone());
+    let names: HashMap<String, String> = users::table
+        .filter(users::id.eq_any(&actor_ids))
+        .select((users::id, users::name))
+        .load::<(String, String)>(conn)
+        .map_err(StoreError::from)?
+        .into_iter()
+        .collect();
+    let events = raw_events.into_iter().map(|e| event(e, &names)).collect();
+    let comments = comments::of_contract(conn, &contract.id, true)?;
+    Ok(Some(Record {
+        validated_by: contract
+            .validated_by
+            .as_ref()
+            .and_then(|u| names.get(u).cloned()),
+        questionnaire_title: questionnaire_title(&questionnaire),
+        questionnaire_version: version,
+        contract,
+        student,
+        formation,
+        shown_seq,
+        content,
+        fingerprint,
+        summary,
+        versions,
+        events,
+        comments,
+    }))
+}
+
+fn questionnaire_title(q: &Arc<Questionnaire>) -> String {
+    q.title().to_owned()
+}
+
+fn event(e: EventRow, names: &HashMap<String, String>) -> Event {
+    let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+    Event {
+        actor: e.actor_id.as_ref().and_then(|a| names.get(a).cloned()),
+        reason: detail
+            .get("reason")
+            .and_then(|r| r.as_str())
+            .map(str::to_owned),
+        seq: detail.get("seq").and_then(serde_json::Value::as_i64),
+        kind: e.kind,
+        at: e.at,
+    }
+}
+
+fn identity_of(u: &User) -> Identity {
+    Identity {
+        full_name: Some(u.name.clone()),
+        given_name: Some(u.given_name.clone()),
+        family_name: Some(u.family_name.clone()),
+        email: Some(u.email.clone()),
+        student_number: Some(u.person_sourcedid.clone()),
+    }
+}
+
+/// Records a read of a contract (the page, its print or PDF).
+pub fn record_read(
+    conn: &mut DbConn,
+    actor: &Actor,
+    contract: &ContractRow,
+    what: &str,
+) -> StoreResult<()> {
+    let act = if what == "pdf" {
+        action::CONTRACT_PDF
+    } else {
+        action::CONTRACT_READ
+    };
+    actor.record(
+        conn,
+        &contract.context_id,
+        act,
+        ("contract", Some(&contract.id)),
+        serde_json::json!({ "formation_id": contract.formation_id, "view": what }),
+    )
+}
+
+/// Countersigns a signed contract of the scope `decide` (the formations where the actor may
+/// decide), with its audit entry. Caller's transaction.
+pub fn validate(
+    conn: &mut DbConn,
+    decide: &Scope,
+    actor: &Actor,
+    id: &str,
+) -> Result<Option<ContractRow>, ContractError> {
+    let Some(row) = find(conn, decide, id)? else {
+        return Ok(None);
+    };
+    let user = actor.user_id.as_deref().unwrap_or_default();
+    let done = lifecycle::validate(conn, &row.id, user)?;
+    actor.record(
+        conn,
+        &row.context_id,
+        action::CONTRACT_VALIDATE,
+        ("contract", Some(&row.id)),
+        serde_json::json!({ "formation_id": row.formation_id, "seq": row.signature_seq }),
+    )?;
+    Ok(Some(done))
+}
+
+/// Reopens a signed contract of the scope `decide` for an amendment, with the reason given
+/// to the student (a comment visible to them) and its audit entry. Caller's transaction.
+pub fn ask_changes(
+    conn: &mut DbConn,
+    decide: &Scope,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+) -> Result<Option<ContractRow>, ContractError> {
+    let Some(row) = find(conn, decide, id)? else {
+        return Ok(None);
+    };
+    let user = actor.user_id.as_deref().unwrap_or_default();
+    let done = lifecycle::reopen(conn, &row.id, user, reason)?;
+    comments::add(
+        conn,
+        &row.id,
+        (user, &actor.label),
+        comments::STUDENT,
+        reason,
+    )?;
+    actor.record(
+        conn,
+        &row.context_id,
+        action::CONTRACT_REOPEN,
+        ("contract", Some(&row.id)),
+        serde_json::json!({ "formation_id": row.formation_id, "reason": reason }),
+    )?;
+    Ok(Some(done))
+}
+
+/// Adds a comment to a contract of the scope `decide`, with its audit entry. Caller's
+/// transaction.
+pub fn comment(
+    conn: &mut DbConn,
+    decide: &Scope,
+    actor: &Actor,
+    id: &str,
+    visibility: &str,
+    body: &str,
+) -> Result<Option<String>, ContractError> {
+    let Some(row) = find(conn, decide, id)? else {
+        return Ok(None);
+    };
+    let user = actor.user_id.as_deref().unwrap_or_default();
+    let comment_id = comments::add(conn, &row.id, (user, &actor.label), visibility, body)?;
+    actor.record(
+        conn,
+        &row.context_id,
+        action::CONTRACT_COMMENT,
+        ("contract", Some(&row.id)),
+        serde_json::json!({ "formation_id": row.formation_id, "visibility": visibility }),
+    )?;
+    Ok(Some(comment_id))
+}

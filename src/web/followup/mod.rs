@@ -1,0 +1,191 @@
+//! The follow-up screens of teachers, gestionnaires and designers under `/s/{token}/suivi/…`: the formations followed, a formation's dashboard, a contract (validate, comment, ask for changes, print, PDF), reminders and exports.
+//!
+//! Every handler takes the [`Staff`] extractor; the course is the session's, the formations
+//! are the staff member's scope (`access::scope`), and each query of `followup` puts both in
+//! its `WHERE`: a contract or formation outside the scope answers 404, exactly as one that
+//! does not exist. Deciding (validate, comment, ask for changes) takes the narrower scope of
+//! the formations where the member may decide (not a gestionnaire's).
+
+pub mod contract;
+pub mod exports;
+pub mod formation;
+pub mod home;
+pub mod reminders;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use minijinja::Value;
+
+use crate::access::audit::Actor;
+use crate::access::scope::{ScopedFormation, StaffScope};
+use crate::error::{AppError, AppResult};
+use crate::followup::Scope;
+use crate::lti::roles::ToolRole;
+
+use super::contract::{see_other, with_status};
+use super::session::Session;
+use super::staff::Staff;
+use super::templates::ser;
+
+/// A staff member following contracts: the session, their scope, who acts (audit).
+pub struct Follower {
+    pub session: Session,
+    pub scope: StaffScope,
+    pub actor: Actor,
+}
+
+impl Follower {
+    /// Refuses (403, saying whom to ask) a member who follows no formation.
+    pub fn of(staff: Staff) -> AppResult<Follower> {
+        if staff.scope.is_empty() {
+            return Err(AppError::Forbidden("no_formation"));
+        }
+        let session = staff.session;
+        let actor = Actor {
+            platform_id: session.row.platform_id.clone(),
+            user_id: Some(session.user.id.clone()),
+            label: session.user.name.clone(),
+        };
+        Ok(Follower {
+            session,
+            scope: staff.scope,
+            actor,
+        })
+    }
+
+    /// The formations followed, in the session's course.
+    pub fn follows(&self) -> Scope {
+        Scope::following(&self.scope)
+    }
+
+    /// The formations where the member may validate, comment and ask for changes.
+    pub fn decides(&self) -> Scope {
+        Scope {
+            context_id: self.scope.context_id.clone(),
+            formation_ids: self
+                .scope
+                .formations
+                .iter()
+                .filter(|f| f.rights.decide)
+                .map(|f| f.formation.id.clone())
+                .collect(),
+        }
+    }
+
+    /// A formation of the scope by code; 404 otherwise (even when it exists in the course).
+    pub fn formation(&self, code: &str) -> AppResult<&ScopedFormation> {
+        self.scope
+            .formation_by_code(code)
+            .filter(|f| f.rights.follow)
+            .ok_or(AppError::NotFound)
+    }
+
+    /// `/s/{token}/suivi{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/suivi{path}", self.session.base())
+    }
+
+    /// Checks the `csrf` field of a posted form.
+    pub fn check_csrf(&self, form: &[(String, String)]) -> AppResult<()> {
+        self.session.check_csrf(super::config::field(form, "csrf"))
+    }
+
+    /// A 303 to a follow-up page.
+    pub fn redirect(&self, path: &str) -> HttpResponse {
+        see_other(self.url(path))
+    }
+
+    /// Renders a follow-up page with the session's values.
+    pub fn render(
+        &self,
+        status: StatusCode,
+        template: &str,
+        extra: Value,
+    ) -> AppResult<HttpResponse> {
+        let s = &self.session;
+        let ctx = minijinja::value::merge_maps([
+            minijinja::context! {
+                lang => s.lang(),
+                base => s.base(),
+                suivi => self.url(""),
+                config => format!("{}/config", s.base()),
+                csrf => s.row.csrf_token.clone(),
+                course => ser(&s.context),
+                user => ser(&s.user),
+                designer => self.scope.designer,
+                admin => s.tool_role == ToolRole::Admin,
+            },
+            extra,
+        ]);
+        with_status(status, template, ctx)
+    }
+}
+
+/// The academic year shown: `?annee=2024-2025` when given and well formed, else the course's
+/// current year (none when the course is not configured).
+pub fn year_of(
+    conn: &mut crate::store::DbConn,
+    context_id: &str,
+    asked: Option<&str>,
+) -> crate::store::StoreResult<Option<String>> {
+    if let Some(y) = asked.filter(|y| is_year(y)) {
+        return Ok(Some(y.to_owned()));
+    }
+    Ok(crate::store::formations::course_config(conn, context_id)?.map(|c| c.academic_year))
+}
+
+fn is_year(y: &str) -> bool {
+    let b = y.as_bytes();
+    b.len() == 9 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
+}
+
+/// Registers the routes (inside the `/s/{token}` scope).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/suivi/", web::get().to(home::show))
+        .route("/suivi/export/{format}", web::get().to(exports::course))
+        .route("/suivi/formations/{code}", web::get().to(formation::show))
+        .route(
+            "/suivi/formations/{code}/export/{format}",
+            web::get().to(exports::formation),
+        )
+        .route(
+            "/suivi/formations/{code}/relances",
+            web::get().to(reminders::show),
+        )
+        .route(
+            "/suivi/formations/{code}/relances",
+            web::post().to(reminders::select),
+        )
+        .route(
+            "/suivi/formations/{code}/relances.csv",
+            web::get().to(reminders::csv),
+        )
+        .route("/suivi/contrats/{id}", web::get().to(contract::show))
+        .route(
+            "/suivi/contrats/{id}/valider",
+            web::post().to(contract::validate),
+        )
+        .route(
+            "/suivi/contrats/{id}/commenter",
+            web::post().to(contract::comment),
+        )
+        .route(
+            "/suivi/contrats/{id}/modifier",
+            web::post().to(contract::ask_changes),
+        )
+        .route(
+            "/suivi/contrats/{id}/imprimer",
+            web::get().to(contract::print),
+        )
+        .route("/suivi/contrats/{id}/pdf", web::get().to(contract::pdf));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn years_are_checked() {
+        assert!(super::is_year("2025-2026"));
+        assert!(!super::is_year("2025-26"));
+        assert!(!super::is_year("abcd-efgh"));
+    }
+}

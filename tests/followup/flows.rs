@@ -1,0 +1,309 @@
+//! What each role sees and does: the teacher of one group (dashboard, contract, validate, comment, ask for changes, exports, PDF), the gestionnaire (follow, no decision), the designer (every formation), the teacher without a mapped group.
+
+use reqwest::StatusCode;
+
+use super::{contract_of, download, get, post, teacher_of};
+use crate::config::{audit, designer, launch};
+use crate::contract::{configure_demo, fill_and_sign_again, launch_student, signed_student};
+use crate::support::app::TestApp;
+use crate::support::platform::LaunchSpec;
+
+async fn a_teacher_sees_validates_and_exports_only_their_formation(app: TestApp) {
+    configure_demo(&app).await;
+    signed_student(&app, "31", "1", "MATH").await;
+    signed_student(&app, "32", "2", "PHYS").await;
+    let draft = launch_student(&app, "33", "1").await;
+    draft.start("MATH").await;
+
+    let t = teacher_of(&app, "901", "1").await;
+    // The launch lands on the follow-up.
+    assert!(t.home.contains("Suivi des contrats"), "{}", t.home);
+    let home = get(&t, "/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.text().contains("L1 Mathématiques"));
+    assert!(!home.text().contains("L1 Physique"), "{}", home.text());
+
+    let board = get(&t, "/formations/MATH").await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.text());
+    let text = board.text();
+    assert!(
+        text.contains("Martin31") && text.contains("Martin33"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Martin32"),
+        "a PHYS student in the MATH list"
+    );
+    assert!(board.has("svg[role=img]"), "progress chart");
+    // Search and filters.
+    let found = get(&t, "/formations/MATH?q=martin31").await;
+    assert!(found.text().contains("Martin31") && !found.text().contains("Martin33"));
+    let drafts = get(&t, "/formations/MATH?etat=draft").await;
+    assert!(drafts.text().contains("Martin33") && !drafts.text().contains("Martin31"));
+    assert_eq!(
+        get(&t, "/formations/PHYS").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The contract page: answers, fingerprint, history; the read is journaled.
+    let id = contract_of(&app, "31").await;
+    let page = get(&t, &format!("/contrats/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let text = page.text();
+    assert!(
+        text.contains("Empreinte SHA-256") && text.contains("Historique"),
+        "{text}"
+    );
+    assert!(text.contains("Réponses signées (version 1)"), "{text}");
+    assert_eq!(audit(&app, "contract.read").await.len(), 1);
+
+    // Validate: the contract is countersigned and the action journaled.
+    let done = post(&app, &t, &format!("/contrats/{id}/valider"), &[]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    let after = t.follow(&done).await;
+    assert!(
+        after.text().contains("Le contrat est validé"),
+        "{}",
+        after.text()
+    );
+    assert!(after.text().contains("Validé le"));
+    assert_eq!(audit(&app, "contract.validate").await.len(), 1);
+    // Validating twice is refused (the state moved on).
+    let again = post(&app, &t, &format!("/contrats/{id}/valider"), &[]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+
+    // Exports hold only MATH.
+    let (status, kind, csv) = download(&t, "/formations/MATH/export/csv").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/csv"));
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(
+        csv.contains("Martin31") && csv.contains("Martin33"),
+        "{csv}"
+    );
+    assert!(!csv.contains("Martin32"));
+    assert!(csv.contains("Validé") && csv.contains("Brouillon"), "{csv}");
+    assert!(
+        csv.lines().next().unwrap().contains("Projet de formation") || csv.contains("projet"),
+        "a column per question: {csv}"
+    );
+    let (_, _, all) = download(&t, "/export/csv").await;
+    assert!(
+        !String::from_utf8(all).unwrap().contains("Martin32"),
+        "course export scoped too"
+    );
+    let (status, kind, xlsx) = download(&t, "/formations/MATH/export/xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.contains("spreadsheetml"));
+    assert_eq!(&xlsx[..2], b"PK");
+    assert_eq!(audit(&app, "export").await.len(), 3);
+
+    // Print and PDF.
+    let print = get(&t, &format!("/contrats/{id}/imprimer")).await;
+    assert_eq!(print.status, StatusCode::OK);
+    assert!(print.text().contains("Martin31"));
+    let (status, kind, pdf) = download(&t, &format!("/contrats/{id}/pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(kind, "application/pdf");
+    assert!(pdf.starts_with(b"%PDF"));
+    assert_eq!(audit(&app, "contract.pdf").await.len(), 1);
+}
+crate::on_both_backends!(
+    a_teacher_sees_validates_and_exports_only_their_formation,
+    super::a_teacher_sees_validates_and_exports_only_their_formation
+);
+
+async fn comments_and_amendments_reach_the_student(app: TestApp) {
+    configure_demo(&app).await;
+    let (student, _) = signed_student(&app, "41", "1", "MATH").await;
+    let id = contract_of(&app, "41").await;
+    let t = teacher_of(&app, "902", "1").await;
+
+    // A private comment and one for the student.
+    let p = post(
+        &app,
+        &t,
+        &format!("/contrats/{id}/commenter"),
+        &[("comment", "Note interne au jury"), ("visibility", "staff")],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.text());
+    let p = post(
+        &app,
+        &t,
+        &format!("/contrats/{id}/commenter"),
+        &[("comment", "Pensez au tutorat"), ("visibility", "student")],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let seen = student.overview("MATH").await.text();
+    assert!(seen.contains("Pensez au tutorat"), "{seen}");
+    assert!(
+        !seen.contains("Note interne"),
+        "a private comment leaked: {seen}"
+    );
+
+    // An empty comment comes back with the message; what was typed elsewhere stays.
+    let empty = post(
+        &app,
+        &t,
+        &format!("/contrats/{id}/commenter"),
+        &[("comment", "  "), ("visibility", "student")],
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.has(".error-summary"));
+    assert!(empty.has("#f-vis-student[checked]"), "the choice is kept");
+    let no_reason = post(
+        &app,
+        &t,
+        &format!("/contrats/{id}/modifier"),
+        &[("reason", "")],
+    )
+    .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.text().contains("Indiquez ce que"));
+
+    // Ask for changes: reopened, the reason reaches the student, the grade is cleared.
+    let before = app.count("grade_outbox").await;
+    let p = post(
+        &app,
+        &t,
+        &format!("/contrats/{id}/modifier"),
+        &[("reason", "Précisez votre projet de formation")],
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.text());
+    assert_eq!(
+        app.count("grade_outbox").await,
+        before + 1,
+        "the grade is cleared"
+    );
+    let seen = student.overview("MATH").await.text();
+    assert!(
+        seen.contains("Précisez votre projet de formation"),
+        "{seen}"
+    );
+    let page = get(&t, &format!("/contrats/{id}")).await.text();
+    assert!(page.contains("Modification demandée"), "{page}");
+    assert!(page.contains("Réponses en cours"));
+
+    // The student signs again: version 2, version 1 still readable.
+    fill_and_sign_again(&student, "MATH").await;
+    let page = get(&t, &format!("/contrats/{id}")).await;
+    assert!(
+        page.text().contains("Réponses signées (version 2)"),
+        "{}",
+        page.text()
+    );
+    let v1 = get(&t, &format!("/contrats/{id}?version=1")).await;
+    assert_eq!(v1.status, StatusCode::OK);
+    assert!(v1.text().contains("Réponses signées (version 1)"));
+    assert_eq!(
+        get(&t, &format!("/contrats/{id}?version=3")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(audit(&app, "contract.comment").await.len(), 2);
+    assert_eq!(audit(&app, "contract.reopen").await.len(), 1);
+}
+crate::on_both_backends!(
+    comments_and_amendments_reach_the_student,
+    super::comments_and_amendments_reach_the_student
+);
+
+#[tokio::test]
+async fn a_gestionnaire_follows_and_exports_but_does_not_decide() {
+    let app = crate::support::app::spawn(crate::support::db::Backend::Sqlite)
+        .await
+        .unwrap();
+    configure_demo(&app).await;
+    signed_student(&app, "51", "2", "PHYS").await;
+    let id = contract_of(&app, "51").await;
+    // The gestionnaire opens the tool once (no Moodle group), then is granted PHYS.
+    let g = launch(
+        &app,
+        LaunchSpec::teacher()
+            .person("950", "Sacha", "Gestion", "")
+            .groups("98"),
+    )
+    .await;
+    let d = designer(&app).await;
+    let phys = crate::config::formation(&app, "PHYS").await;
+    assert_eq!(
+        get(&g, "/").await.status,
+        StatusCode::FORBIDDEN,
+        "nothing before the grant"
+    );
+    let granted = crate::config::post(
+        &app,
+        &d,
+        "/droits",
+        &[
+            ("person", "950"),
+            ("role", "gestionnaire"),
+            ("formation", &phys.id),
+        ],
+    )
+    .await;
+    assert_eq!(granted.status, StatusCode::SEE_OTHER, "{}", granted.text());
+    let board = get(&g, "/formations/PHYS").await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.text());
+    assert!(board.text().contains("Martin51"));
+    let page = get(&g, &format!("/contrats/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.has("form[action$='/valider']"), "no validate button");
+    let (status, _, _) = download(&g, "/formations/PHYS/export/csv").await;
+    assert_eq!(status, StatusCode::OK);
+    for action in ["valider", "commenter", "modifier"] {
+        let p = post(
+            &app,
+            &g,
+            &format!("/contrats/{id}/{action}"),
+            &[("comment", "x"), ("reason", "x")],
+        )
+        .await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{action}: {}", p.text());
+    }
+    assert_eq!(
+        get(&g, "/formations/MATH").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_designer_sees_every_formation_and_a_teacher_without_group_is_told_whom_to_ask() {
+    let app = crate::support::app::spawn(crate::support::db::Backend::Sqlite)
+        .await
+        .unwrap();
+    configure_demo(&app).await;
+    signed_student(&app, "61", "3", "INFO").await;
+    let d = designer(&app).await;
+    let home = get(&d, "/").await;
+    let text = home.text();
+    assert!(
+        text.contains("L1 Mathématiques")
+            && text.contains("L1 Physique")
+            && text.contains("L1 Informatique"),
+        "{text}"
+    );
+    assert!(
+        home.has("a[href$='/config/']"),
+        "designers reach the configuration"
+    );
+    let id = contract_of(&app, "61").await;
+    assert_eq!(
+        get(&d, &format!("/contrats/{id}")).await.status,
+        StatusCode::OK
+    );
+
+    let lost = teacher_of(&app, "903", "99").await;
+    let page = get(&lost, "/").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(
+        page.text().contains("Aucune formation à suivre"),
+        "{}",
+        page.text()
+    );
+    assert!(page.text().contains("ingénieur·e pédagogique"));
+}
