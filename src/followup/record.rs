@@ -75,6 +75,8 @@ pub struct Record {
     pub comments: Vec<Comment>,
     /// The validator's name.
     pub validated_by: Option<String>,
+    /// The contract's academic year is closed (no amendment can be asked).
+    pub year_closed: bool,
 }
 
 /// The contract `id` of the scope with what staff see of it; `seq` shows an earlier signed
@@ -161,7 +163,10 @@ pub fn open(
         .collect();
     let events = raw_events.into_iter().map(|e| event(e, &names)).collect();
     let comments = comments::of_contract(conn, &contract.id, true)?;
+    let year_closed =
+        course::years::is_closed(conn, &contract.context_id, &contract.academic_year)?;
     Ok(Some(Record {
+        year_closed,
         validated_by: contract
             .validated_by
             .as_ref()
@@ -265,6 +270,10 @@ pub fn ask_changes(
     let Some(row) = find(conn, decide, id)? else {
         return Ok(None);
     };
+    // A closed year is read-only for students: asking them for changes would be a dead end.
+    if course::years::is_closed(conn, &row.context_id, &row.academic_year)? {
+        return Err(ContractError::YearClosed(row.academic_year.clone()));
+    }
     let user = actor.user_id.as_deref().unwrap_or_default();
     let done = lifecycle::reopen(conn, &row.id, user, reason)?;
     comments::add(

@@ -231,7 +231,7 @@ async fn a_gestionnaire_follows_and_exports_but_does_not_decide() {
     let d = designer(&app).await;
     let phys = crate::config::formation(&app, "PHYS").await;
     assert_eq!(
-        get(&g, "/").await.status,
+        get(&g, "/export/csv").await.status,
         StatusCode::FORBIDDEN,
         "nothing before the grant"
     );
@@ -298,12 +298,21 @@ async fn a_designer_sees_every_formation_and_a_teacher_without_group_is_told_who
     );
 
     let lost = teacher_of(&app, "903", "99").await;
-    let page = get(&lost, "/").await;
-    assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(
-        page.text().contains("Aucune formation à suivre"),
-        "{}",
-        page.text()
+        lost.home.contains("Aucune formation à suivre"),
+        "the launch says so"
     );
-    assert!(page.text().contains("ingénieur·e pédagogique"));
+    let page = get(&lost, "/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text().contains("ingénieur·e pédagogique"),
+        "whom to ask"
+    );
+    assert!(page.text().contains("99"), "the groups of the launch");
+    let (status, _, _) = download(&lost, "/export/csv").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get(&lost, &format!("/contrats/{id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

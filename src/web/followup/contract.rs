@@ -83,7 +83,7 @@ fn page(
             r => ser(rec),
             can_decide => can_decide,
             can_validate => can_decide && state == Some(ContractState::Signed),
-            can_reopen => can_decide && state.is_some_and(ContractState::is_signed),
+            can_reopen => can_decide && !rec.year_closed && state.is_some_and(ContractState::is_signed),
             being_amended => state == Some(ContractState::Reopened),
             typed => ser(&typed),
             ok => ok,

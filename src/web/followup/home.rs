@@ -35,7 +35,15 @@ pub async fn show(
     staff: Staff,
     query: web::Query<YearQuery>,
 ) -> AppResult<HttpResponse> {
-    let f = Follower::of(staff)?;
+    let f = Follower::new(staff);
+    if f.scope.is_empty() {
+        // A teacher in no mapped group: say so and whom to ask (a page, not an error).
+        return f.render(
+            StatusCode::OK,
+            "suivi/empty.html",
+            context! { groups => f.session.launch.group_ids.clone() },
+        );
+    }
     let scope = f.follows();
     let ctx = f.session.context.id.clone();
     let asked = query.into_inner().annee;

@@ -40,17 +40,22 @@ impl Follower {
         if staff.scope.is_empty() {
             return Err(AppError::Forbidden("no_formation"));
         }
+        Ok(Follower::new(staff))
+    }
+
+    /// Any staff member, even one who follows no formation (the home says so).
+    pub fn new(staff: Staff) -> Follower {
         let session = staff.session;
         let actor = Actor {
             platform_id: session.row.platform_id.clone(),
             user_id: Some(session.user.id.clone()),
             label: session.user.name.clone(),
         };
-        Ok(Follower {
+        Follower {
             session,
             scope: staff.scope,
             actor,
-        })
+        }
     }
 
     /// The formations followed, in the session's course.
@@ -114,6 +119,7 @@ impl Follower {
                 user => ser(&s.user),
                 designer => self.scope.designer,
                 admin => s.tool_role == ToolRole::Admin,
+                tool_role => s.tool_role.as_str(),
             },
             extra,
         ]);
