@@ -43,7 +43,6 @@ fn the_lists_cover_every_follow_up_route() {
         if path == "/" || path == "/export/csv" {
             continue;
         }
-        let path = path.replace("{code}", "{code}").replace("{id}", "{id}");
         assert!(
             GETS.iter()
                 .chain(POSTS)
