@@ -32,13 +32,18 @@ pub struct Student {
 impl Student {
     /// The identity `identity` questions show.
     pub fn identity(&self) -> Identity {
-        Identity {
-            full_name: Some(self.user.name.clone()),
-            given_name: Some(self.user.given_name.clone()),
-            family_name: Some(self.user.family_name.clone()),
-            email: Some(self.user.email.clone()),
-            student_number: Some(self.user.person_sourcedid.clone()),
-        }
+        identity_of(&self.user)
+    }
+}
+
+/// The identity of a user, as `identity` questions show it.
+pub fn identity_of(user: &User) -> Identity {
+    Identity {
+        full_name: Some(user.name.clone()),
+        given_name: Some(user.given_name.clone()),
+        family_name: Some(user.family_name.clone()),
+        email: Some(user.email.clone()),
+        student_number: Some(user.person_sourcedid.clone()),
     }
 }
 

@@ -10,10 +10,10 @@ use super::Scope;
 use super::comments::{self, Comment};
 use crate::access::audit::{Actor, action};
 use crate::contract::signing::{SignedContent, verify};
-use crate::contract::student::environment_of;
+use crate::contract::student::{environment_of, identity_of};
 use crate::contract::{ContractError, ContractState, lifecycle};
 use crate::course::{self, versions};
-use crate::questionnaire::{Answers, Environment, Identity, Questionnaire, SummaryPage};
+use crate::questionnaire::{Answers, Environment, Questionnaire, SummaryPage};
 use crate::store::contracts::{self, ContractRow, EventRow};
 use crate::store::formations::FormationRow;
 use crate::store::schema::{contracts as contracts_t, users};
@@ -201,16 +201,6 @@ fn event(e: EventRow, names: &HashMap<String, String>) -> Event {
         seq: detail.get("seq").and_then(serde_json::Value::as_i64),
         kind: e.kind,
         at: e.at,
-    }
-}
-
-fn identity_of(u: &User) -> Identity {
-    Identity {
-        full_name: Some(u.name.clone()),
-        given_name: Some(u.given_name.clone()),
-        family_name: Some(u.family_name.clone()),
-        email: Some(u.email.clone()),
-        student_number: Some(u.person_sourcedid.clone()),
     }
 }
 

@@ -189,18 +189,7 @@ pub async fn comment(
         Some(comments::STUDENT) => comments::STUDENT,
         _ => comments::STAFF,
     };
-    let mut errors = Vec::new();
-    if body.is_empty() {
-        errors.push((
-            "f-comment".to_owned(),
-            "followup.contract.comment_required".to_owned(),
-        ));
-    } else if body.chars().count() > comments::MAX_LEN {
-        errors.push((
-            "f-comment".to_owned(),
-            "followup.contract.too_long".to_owned(),
-        ));
-    }
+    let errors = check_text(&body, "f-comment", "followup.contract.comment_required");
     if !errors.is_empty() {
         return refused(
             &state,
@@ -233,18 +222,7 @@ pub async fn ask_changes(
     f.check_csrf(&form)?;
     let id = path.into_inner().id;
     let reason = text(&form, "reason");
-    let mut errors = Vec::new();
-    if reason.is_empty() {
-        errors.push((
-            "f-reason".to_owned(),
-            "followup.contract.reason_required".to_owned(),
-        ));
-    } else if reason.chars().count() > comments::MAX_LEN {
-        errors.push((
-            "f-reason".to_owned(),
-            "followup.contract.too_long".to_owned(),
-        ));
-    }
+    let errors = check_text(&reason, "f-reason", "followup.contract.reason_required");
     if !errors.is_empty() {
         return refused(
             &state,
@@ -263,6 +241,21 @@ pub async fn ask_changes(
     })
     .await?;
     Ok(f.redirect(&format!("/contrats/{id}?ok=reopened")))
+}
+
+/// The error of a required text field of at most `comments::MAX_LEN` characters, if any.
+fn check_text(value: &str, input_id: &str, required: &str) -> Vec<(String, String)> {
+    let problem = if value.is_empty() {
+        Some(required)
+    } else if value.chars().count() > comments::MAX_LEN {
+        Some("followup.contract.too_long")
+    } else {
+        None
+    };
+    problem
+        .map(|key| (input_id.to_owned(), key.to_owned()))
+        .into_iter()
+        .collect()
 }
 
 /// The contract page again, 422, with what was typed and the messages (a read, journaled).

@@ -47,6 +47,33 @@ async fn unsigned(
     Ok((year, rows))
 }
 
+/// The reminders page: the list, and the addresses selected (with their `mailto:` link).
+#[allow(clippy::too_many_arguments)]
+fn page(
+    f: &Follower,
+    status: StatusCode,
+    formation: &crate::store::formations::FormationRow,
+    year: &str,
+    rows: &[ListRow],
+    selected: &[String],
+    mailto: &str,
+    error: bool,
+) -> AppResult<HttpResponse> {
+    f.render(
+        status,
+        "suivi/reminders.html",
+        context! {
+            formation => ser(formation),
+            year => year,
+            rows => ser(rows),
+            selected => ser(selected),
+            addresses => selected.join("; "),
+            mailto => mailto,
+            error => error,
+        },
+    )
+}
+
 /// `GET /s/{token}/suivi/formations/{code}/relances`: the list to select from.
 pub async fn show(
     state: web::Data<AppState>,
@@ -56,19 +83,16 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let f = Follower::of(staff)?;
     let (year, rows) = unsigned(&state, &f, &path.code, query.into_inner().annee).await?;
-    let scoped = f.formation(&path.code)?;
-    f.render(
+    let scoped = f.formation(&path.code)?.clone();
+    page(
+        &f,
         StatusCode::OK,
-        "suivi/reminders.html",
-        context! {
-            formation => ser(&scoped.formation),
-            year => year,
-            rows => ser(&rows),
-            selected => Vec::<String>::new(),
-            addresses => "",
-            mailto => "",
-            error => false,
-        },
+        &scoped.formation,
+        &year,
+        &rows,
+        &[],
+        "",
+        false,
     )
 }
 
@@ -93,18 +117,15 @@ pub async fn select(
     chosen.dedup();
     let scoped = f.formation(&path.code)?.clone();
     if chosen.is_empty() {
-        return f.render(
+        return page(
+            &f,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "suivi/reminders.html",
-            context! {
-                formation => ser(&scoped.formation),
-                year => year,
-                rows => ser(&rows),
-                selected => Vec::<String>::new(),
-                addresses => "",
-                mailto => "",
-                error => true,
-            },
+            &scoped.formation,
+            &year,
+            &rows,
+            &[],
+            "",
+            true,
         );
     }
     record(&state, &f, &scoped.formation.id, "selection", chosen.len()).await?;
@@ -119,18 +140,15 @@ pub async fn select(
             .join(","),
         urlencoding(&subject)
     );
-    f.render(
+    page(
+        &f,
         StatusCode::OK,
-        "suivi/reminders.html",
-        context! {
-            formation => ser(&scoped.formation),
-            year => year,
-            rows => ser(&rows),
-            selected => chosen.clone(),
-            addresses => chosen.join("; "),
-            mailto => mailto,
-            error => false,
-        },
+        &scoped.formation,
+        &year,
+        &rows,
+        &chosen,
+        &mailto,
+        false,
     )
 }
 
