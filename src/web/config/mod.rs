@@ -32,7 +32,6 @@ use crate::error::{AppError, AppResult};
 use super::contract::{see_other, with_status};
 use super::session::Session;
 use super::staff::Staff;
-use super::templates::ser;
 
 /// A designer's request: the session (its course is the only one touched) and who acts.
 pub struct Designer {
@@ -82,19 +81,10 @@ impl Designer {
         section: &str,
         extra: Value,
     ) -> AppResult<HttpResponse> {
-        let s = &self.session;
-        let ctx = minijinja::value::merge_maps([
-            minijinja::context! {
-                lang => s.lang(),
-                base => s.base(),
-                config => self.url(""),
-                csrf => s.row.csrf_token.clone(),
-                course => ser(&s.context),
-                user => ser(&s.user),
-                section => section,
-            },
-            extra,
-        ]);
+        let ctx = super::staff::page_context(
+            &self.session,
+            minijinja::value::merge_maps([extra, minijinja::context! { section => section }]),
+        );
         with_status(status, template, ctx)
     }
 }

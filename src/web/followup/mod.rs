@@ -20,12 +20,10 @@ use crate::access::audit::Actor;
 use crate::access::scope::{ScopedFormation, StaffScope};
 use crate::error::{AppError, AppResult};
 use crate::followup::Scope;
-use crate::lti::roles::ToolRole;
 
 use super::contract::{see_other, with_status};
 use super::session::Session;
 use super::staff::Staff;
-use super::templates::ser;
 
 /// A staff member following contracts: the session, their scope, who acts (audit).
 pub struct Follower {
@@ -107,22 +105,13 @@ impl Follower {
         template: &str,
         extra: Value,
     ) -> AppResult<HttpResponse> {
-        let s = &self.session;
-        let ctx = minijinja::value::merge_maps([
-            minijinja::context! {
-                lang => s.lang(),
-                base => s.base(),
-                suivi => self.url(""),
-                config => format!("{}/config", s.base()),
-                csrf => s.row.csrf_token.clone(),
-                course => ser(&s.context),
-                user => ser(&s.user),
-                designer => self.scope.designer,
-                admin => s.tool_role == ToolRole::Admin,
-                tool_role => s.tool_role.as_str(),
-            },
-            extra,
-        ]);
+        let ctx = super::staff::page_context(
+            &self.session,
+            minijinja::value::merge_maps([
+                extra,
+                minijinja::context! { designer => self.scope.designer },
+            ]),
+        );
         with_status(status, template, ctx)
     }
 }
