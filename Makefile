@@ -37,6 +37,7 @@ bench: deps
 	$(CARGO) bench --bench launch
 	$(CARGO) bench --bench questionnaire
 	$(CARGO) bench --bench grades
+	$(CARGO) bench --bench staff
 
 build: deps
 	$(CARGO) build

@@ -9,7 +9,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{Scope, fold};
-use crate::store::schema::{contracts, formation_groups, user_groups, users};
+use crate::store::schema::{
+    context_launches, contracts, formation_groups, moodle_group_members, roster_members,
+    user_groups, users,
+};
 use crate::store::{DbConn, StoreResult, micros_to_datetime};
 
 /// The state of a student who has no contract yet (from the roster or a launch).
@@ -192,7 +195,9 @@ pub fn students(conn: &mut DbConn, scope: &Scope, year: &str) -> StoreResult<Vec
 }
 
 /// Learners of the course with no contract in a formation of the scope that their groups
-/// lead to.
+/// lead to. Only the members of the scope's groups are read: the groups seen in their
+/// launches when they opened the tool (those win), else the groups the Moodle web service
+/// gives.
 fn not_started(
     conn: &mut DbConn,
     scope: &Scope,
@@ -208,48 +213,95 @@ fn not_started(
     if formation_of_group.is_empty() {
         return Ok(Vec::new());
     }
-    // Groups seen in launches, by user.
+    let groups: Vec<i64> = formation_of_group.keys().copied().collect();
+    // The web service's members of those groups, and who launched in one of them.
+    let mut ws_groups: HashMap<String, Vec<i64>> = HashMap::new();
+    for (sub, group) in moodle_group_members::table
+        .filter(moodle_group_members::context_id.eq(&scope.context_id))
+        .filter(moodle_group_members::group_id.eq_any(&groups))
+        .select((
+            moodle_group_members::user_sub,
+            moodle_group_members::group_id,
+        ))
+        .load::<(String, i64)>(conn)?
+    {
+        ws_groups.entry(sub).or_default().push(group);
+    }
+    let mut candidates: BTreeSet<String> = ws_groups.keys().cloned().collect();
+    candidates.extend(
+        user_groups::table
+            .inner_join(users::table)
+            .filter(user_groups::context_id.eq(&scope.context_id))
+            .filter(user_groups::group_id.eq_any(&groups))
+            .select(users::sub)
+            .distinct()
+            .load::<String>(conn)?,
+    );
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let candidates: Vec<String> = candidates.into_iter().collect();
+    // Those who opened the tool in this course, and every group of their launches.
+    let launched: HashMap<String, String> = context_launches::table
+        .inner_join(users::table)
+        .filter(context_launches::context_id.eq(&scope.context_id))
+        .filter(users::sub.eq_any(&candidates))
+        .select((users::sub, users::id))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .collect();
+    let launched_ids: Vec<&String> = launched.values().collect();
     let mut launch_groups: HashMap<String, Vec<i64>> = HashMap::new();
     for (user, group) in user_groups::table
         .filter(user_groups::context_id.eq(&scope.context_id))
+        .filter(user_groups::user_id.eq_any(&launched_ids))
         .select((user_groups::user_id, user_groups::group_id))
         .load::<(String, i64)>(conn)?
     {
         launch_groups.entry(user).or_default().push(group);
     }
-    let ws_groups = crate::roster::groups::member_groups(conn, &scope.context_id)?;
+    type Member = (String, String, String, String, String, String, String);
+    let members: Vec<Member> = roster_members::table
+        .filter(roster_members::context_id.eq(&scope.context_id))
+        .filter(roster_members::user_sub.eq_any(&candidates))
+        .filter(roster_members::status.eq("Active"))
+        .select((
+            roster_members::user_sub,
+            roster_members::name,
+            roster_members::given_name,
+            roster_members::family_name,
+            roster_members::email,
+            roster_members::person_sourcedid,
+            roster_members::roles,
+        ))
+        .load(conn)?;
     let mut out = Vec::new();
-    for m in crate::roster::members::members(conn, &scope.context_id)? {
-        if !m.is_learner() || m.status != "Active" {
+    for (sub, name, given_name, family_name, email, number, roles) in members {
+        let roles: Vec<String> = serde_json::from_str(&roles).unwrap_or_default();
+        if !crate::roster::members::is_learner(&roles) {
             continue;
         }
-        let groups: &[i64] = match &m.user_id {
-            Some(uid) => launch_groups
-                .get(uid)
-                .or_else(|| ws_groups.get(&m.sub))
-                .map_or(&[], Vec::as_slice),
-            None => ws_groups.get(&m.sub).map_or(&[], Vec::as_slice),
-        };
+        let user_id = launched.get(&sub);
+        let groups: &[i64] = user_id
+            .and_then(|u| launch_groups.get(u))
+            .or_else(|| ws_groups.get(&sub))
+            .map_or(&[], Vec::as_slice);
         let formations: BTreeSet<&String> = groups
             .iter()
             .filter_map(|g| formation_of_group.get(g))
             .collect();
         for f in formations {
-            let started = m
-                .user_id
-                .as_ref()
-                .is_some_and(|u| with_contract.contains(&(u.clone(), f.clone())));
-            if started {
+            if user_id.is_some_and(|u| with_contract.contains(&(u.clone(), f.clone()))) {
                 continue;
             }
             out.push(ListRow {
                 contract_id: None,
                 formation_id: f.clone(),
-                name: m.name.clone(),
-                family_name: m.family_name.clone(),
-                given_name: m.given_name.clone(),
-                student_number: m.person_sourcedid.clone(),
-                email: m.email.clone(),
+                name: name.clone(),
+                family_name: family_name.clone(),
+                given_name: given_name.clone(),
+                student_number: number.clone(),
+                email: email.clone(),
                 state: NOT_STARTED.to_owned(),
                 number: None,
                 started_at: None,
@@ -289,10 +341,13 @@ pub fn choosing(
     value: &str,
 ) -> StoreResult<BTreeSet<String>> {
     let needle = serde_json::Value::String(value.to_owned());
+    // The answers hold the value as a JSON string: narrow in SQL, confirm on the parsed JSON.
+    let pattern = format!("%{}%", like_escape(&needle.to_string()));
     let rows: Vec<(String, String)> = contracts::table
         .filter(contracts::context_id.eq(&scope.context_id))
         .filter(contracts::formation_id.eq_any(&scope.formation_ids))
         .filter(contracts::academic_year.eq(year))
+        .filter(contracts::answers.like(pattern).escape('!'))
         .select((contracts::id, contracts::answers))
         .load(conn)?;
     Ok(rows
@@ -309,6 +364,13 @@ pub fn choosing(
         })
         .map(|(id, _)| id)
         .collect())
+}
+
+/// `text` with the `LIKE` wildcards (and the escape character `!`) escaped.
+fn like_escape(text: &str) -> String {
+    text.replace('!', "!!")
+        .replace('%', "!%")
+        .replace('_', "!_")
 }
 
 /// Searches, filters, sorts and pages the rows; `chose` holds the contracts that chose the

@@ -58,10 +58,15 @@ impl RosterMember {
 
     /// True when the roster gives the Learner role (short name or URI).
     pub fn is_learner(&self) -> bool {
-        self.roles
-            .iter()
-            .any(|r| r == "Learner" || r.ends_with("#Learner") || r.ends_with("/Learner"))
+        is_learner(&self.roles)
     }
+}
+
+/// True when roster roles include Learner (short name or URI).
+pub fn is_learner(roles: &[String]) -> bool {
+    roles
+        .iter()
+        .any(|r| r == "Learner" || r.ends_with("#Learner") || r.ends_with("/Learner"))
 }
 
 /// The members of a course's roster, by family then given name, with their launches.

@@ -1,7 +1,7 @@
 //! Contracts, their signed versions, their history events and the contract-number counters.
 //!
 //! Every student-facing query is scoped by the user id; staff queries (issue 5) by course and
-//! formation: both are indexed (`contracts_user`, `contracts_formation`).
+//! formation: both are indexed (`contracts_user`, `contracts_staff_list`).
 
 use diesel::prelude::*;
 

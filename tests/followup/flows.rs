@@ -316,3 +316,83 @@ async fn a_designer_sees_every_formation_and_a_teacher_without_group_is_told_who
         StatusCode::FORBIDDEN
     );
 }
+
+/// Roster members (from NRPS) and their Moodle groups (from the web service) as a sync would
+/// store them in course 2.
+async fn store_roster(app: &TestApp, members: serde_json::Value, groups: serde_json::Value) {
+    let members: Vec<cpre::lti::nrps::Member> = serde_json::from_value(members).unwrap();
+    let groups: Vec<cpre::moodle_ws::GroupMembers> = serde_json::from_value(groups).unwrap();
+    let names: Vec<cpre::moodle_ws::CourseGroup> = serde_json::from_value(serde_json::json!([
+        {"id": 1, "name": "L1 Mathématiques"},
+        {"id": 2, "name": "L1 Physique"},
+    ]))
+    .unwrap();
+    app.state
+        .db
+        .run(move |conn| {
+            use cpre::store::schema::contexts;
+            use diesel::prelude::*;
+            let ctx: String = contexts::table
+                .filter(contexts::lti_id.eq("2"))
+                .select(contexts::id)
+                .get_result(conn)?;
+            let now = cpre::store::now_micros();
+            cpre::roster::members::replace(conn, &ctx, &members, now)?;
+            cpre::roster::groups::replace(conn, &ctx, &names, &groups, now)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+async fn students_who_never_started_are_counted_from_the_roster(app: TestApp) {
+    configure_demo(&app).await;
+    signed_student(&app, "31", "1", "MATH").await;
+    launch_student(&app, "504", "1").await; // opened the tool, never started
+    let t = teacher_of(&app, "905", "1").await;
+    let member = |sub: &str, family: &str, role: &str, status: &str| {
+        serde_json::json!({
+            "user_id": sub, "roles": [role], "status": status,
+            "name": format!("Nadia {family}"), "given_name": "Nadia", "family_name": family,
+            "email": format!("{}@example.org", family.to_lowercase()),
+            "lis_person_sourcedid": format!("2251{sub:0>4}"),
+        })
+    };
+    store_roster(
+        &app,
+        serde_json::json!([
+            member("31", "Martin31", "Learner", "Active"),
+            member("500", "Absente", "Learner", "Active"),
+            member("501", "Physicienne", "Learner", "Active"),
+            member("502", "Collegue", "Instructor", "Active"),
+            member("503", "Partie", "Learner", "Inactive"),
+            member("504", "Martin504", "Learner", "Active"),
+        ]),
+        serde_json::json!([
+            {"groupid": 1, "userids": [31, 500, 502, 503]},
+            {"groupid": 2, "userids": [501]},
+        ]),
+    )
+    .await;
+    let board = get(&t, "/formations/MATH?etat=not_started").await;
+    let text = board.text();
+    assert!(
+        text.contains("Absente") && text.contains("Martin504"),
+        "{text}"
+    );
+    for absent in ["Physicienne", "Collegue", "Partie", "Martin31"] {
+        assert!(
+            !text.contains(absent),
+            "{absent} is not a MATH student to start: {text}"
+        );
+    }
+    assert!(text.contains("2 étudiant·e(s) correspondent"), "{text}");
+    let reminders = get(&t, "/formations/MATH/relances").await;
+    assert!(reminders.text().contains("absente@example.org"));
+    let home = get(&t, "/").await;
+    assert!(home.text().contains("Non commencé"));
+}
+crate::on_both_backends!(
+    students_who_never_started_are_counted_from_the_roster,
+    super::students_who_never_started_are_counted_from_the_roster
+);
