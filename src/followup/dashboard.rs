@@ -2,7 +2,7 @@
 //! included), signatures week by week, and the list of students with search, filters, sorting
 //! and pages.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::prelude::*;
@@ -160,7 +160,7 @@ pub fn students(conn: &mut DbConn, scope: &Scope, year: &str) -> StoreResult<Vec
             contracts::updated_at,
             contracts::signature_seq,
             (
-                users::id,
+                users::sub,
                 users::name,
                 users::family_name,
                 users::given_name,
@@ -169,7 +169,8 @@ pub fn students(conn: &mut DbConn, scope: &Scope, year: &str) -> StoreResult<Vec
             ),
         ))
         .load(conn)?;
-    let mut with_contract: BTreeSet<(String, String)> = BTreeSet::new();
+    // (sub, formation id) of every contract: who has started where.
+    let mut with_contract: HashSet<(String, String)> = HashSet::with_capacity(raw.len());
     let mut rows: Vec<ListRow> = Vec::with_capacity(raw.len());
     for (id, formation_id, state, number, created, signed, validated, updated, seq, user) in raw {
         with_contract.insert((user.0.clone(), formation_id.clone()));
@@ -201,7 +202,7 @@ pub fn students(conn: &mut DbConn, scope: &Scope, year: &str) -> StoreResult<Vec
 fn not_started(
     conn: &mut DbConn,
     scope: &Scope,
-    with_contract: &BTreeSet<(String, String)>,
+    with_contract: &HashSet<(String, String)>,
 ) -> StoreResult<Vec<ListRow>> {
     let formation_of_group: HashMap<i64, String> = formation_groups::table
         .filter(formation_groups::context_id.eq(&scope.context_id))
@@ -237,6 +238,13 @@ fn not_started(
             .distinct()
             .load::<String>(conn)?,
     );
+    // Most members of the groups have started everywhere they could: leave them out now.
+    candidates.retain(|sub| {
+        !scope
+            .formation_ids
+            .iter()
+            .all(|f| with_contract.contains(&(sub.clone(), f.clone())))
+    });
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
@@ -291,7 +299,7 @@ fn not_started(
             .filter_map(|g| formation_of_group.get(g))
             .collect();
         for f in formations {
-            if user_id.is_some_and(|u| with_contract.contains(&(u.clone(), f.clone()))) {
+            if with_contract.contains(&(sub.clone(), f.clone())) {
                 continue;
             }
             out.push(ListRow {

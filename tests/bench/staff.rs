@@ -21,8 +21,8 @@
 //!   through the test platform (tests/support/platform.rs), and GET
 //!   `/s/{token}/suivi/formations/MATH` is timed (client side, loopback) BENCH_RUNS times for
 //!   a few list variants, with the server's CPU time per request from /proc; then the domain
-//!   calls are timed in-process to show where the time goes: `dashboard::students` (with,
-//!   inside it, the whole-course reads `roster::members` and `roster::groups::member_groups`),
+//!   calls are timed in-process to show where the time goes: `dashboard::students` (the
+//!   scope's contracts, then the members of its groups who have not started),
 //!   `dashboard::dashboard` and `dashboard::choosing` (the aménagement filter);
 //! - exports: in-process, `Export::prepare` over every formation, then `stream_csv` into a
 //!   `Vec` and `build_xlsx` (what the handlers run), BENCH_EXPORT_RUNS times each, with the
@@ -34,7 +34,7 @@
 //!
 //! `make bench` (or `cargo bench --bench staff`). Knobs: BENCH_CONTRACTS (10000),
 //! BENCH_DASHBOARD (5000, contracts in MATH), BENCH_NOT_STARTED (contracts / 20),
-//! BENCH_RUNS (30), BENCH_EXPORT_RUNS (3).
+//! BENCH_RUNS (30), BENCH_EXPORT_RUNS (3), BENCH_DB (a path: keep the database there).
 
 #[path = "../support/platform.rs"]
 #[allow(dead_code)]
@@ -891,8 +891,12 @@ async fn main() {
     let not_started = env_or("BENCH_NOT_STARTED", total / 20);
     let runs = env_or("BENCH_RUNS", 30).max(1);
     let export_runs = env_or("BENCH_EXPORT_RUNS", 3).max(1);
+    // BENCH_DB=path keeps the database there (to study it with the sqlite3 shell).
     let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("bench.sqlite");
+    let db_path = std::env::var("BENCH_DB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| dir.path().join("bench.sqlite"));
+    let _ = std::fs::remove_file(&db_path);
     let db_url = format!("sqlite://{}", db_path.display());
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -960,12 +964,6 @@ async fn main() {
 
     let t_students = time(runs, || {
         dashboard::students(&mut conn, &math_scope, &year).unwrap()
-    });
-    let t_roster = time(runs, || {
-        cpre::roster::members::members(&mut conn, &seeded.context_id).unwrap()
-    });
-    let t_groups = time(runs, || {
-        cpre::roster::groups::member_groups(&mut conn, &seeded.context_id).unwrap()
     });
     let t_board = time(runs, || {
         dashboard::dashboard(rows.clone(), &Filter::default(), None)
@@ -1126,14 +1124,6 @@ async fn main() {
     println!(
         "     dashboard::students (contracts + not started)   {}",
         t_students.line()
-    );
-    println!(
-        "       of which roster::members (whole course)       {}",
-        t_roster.line()
-    );
-    println!(
-        "       of which groups::member_groups (whole course) {}",
-        t_groups.line()
     );
     println!(
         "     dashboard::dashboard (clone, counts, sort, page) {}",
