@@ -314,6 +314,25 @@ pub fn record_unrouted(
     Ok(())
 }
 
+/// Whether the student was recorded as unrouted with these groups less than `within` µs ago.
+pub fn recently_unrouted(
+    conn: &mut DbConn,
+    context_id: &str,
+    user_id: &str,
+    group_ids: &[i64],
+    within: i64,
+) -> StoreResult<bool> {
+    let groups = serde_json::to_string(group_ids)
+        .map_err(|e| super::StoreError::Corrupt(format!("group ids: {e}")))?;
+    Ok(unrouted_students::table
+        .find((context_id, user_id))
+        .filter(unrouted_students::group_ids.eq(&groups))
+        .filter(unrouted_students::last_seen.gt(now_micros() - within))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
 /// Whether the student is recorded as unrouted in the course.
 pub fn is_unrouted(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResult<bool> {
     Ok(unrouted_students::table

@@ -1,5 +1,6 @@
 //! Launch benchmark: drives complete launches (login initiation, auth at the test platform,
-//! id_token form_post, first page) against a running `cpre serve` on SQLite, and reports
+//! id_token form_post, first page: the student's contract in the demo course) against a
+//! running `cpre serve` on SQLite, and reports
 //! launches per second and the server's CPU time per launch (from /proc, whole run).
 //!
 //! `make bench` (or `cargo bench --bench launch`). Knobs: BENCH_LAUNCHES (default 3000),
@@ -56,6 +57,19 @@ async fn main() {
         "{}",
         String::from_utf8_lossy(&add.stderr)
     );
+    // The demo course (MATH = Moodle group 1, PHYS = group 2), so that the first page is what
+    // a student gets: their formation's contract.
+    {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lti-config/demo/course.yaml");
+        let mut course = cpre::course::file::read(&path).unwrap();
+        course.issuer = platform.issuer().to_string();
+        course.client_id = "bench-client".into();
+        let pool = cpre::store::DbPool::open_and_migrate(&db_url, 1).unwrap();
+        let mut conn = pool.get().unwrap();
+        cpre::store::transaction(&mut conn, |c| cpre::course::configure::apply(c, &course))
+            .unwrap();
+    }
 
     let mut server = Command::new(exe)
         .arg("serve")

@@ -75,8 +75,19 @@ fn load(conn: &mut DbConn, student: &Student) -> Result<Home, ContractError> {
     }
 }
 
-/// Records the student as unrouted (its own small write transaction).
+/// Records the student as unrouted (its own small write transaction), unless they were
+/// recorded with the same groups in the last quarter of an hour: coming back to the page
+/// only reads.
 fn record(conn: &mut DbConn, student: &Student) -> Result<(), ContractError> {
+    if formations::recently_unrouted(
+        conn,
+        &student.context.id,
+        &student.user.id,
+        &student.group_ids,
+        15 * 60 * 1_000_000,
+    )? {
+        return Ok(());
+    }
     Ok(store::write_tx(conn, |c| {
         formations::record_unrouted(c, &student.context.id, &student.user.id, &student.group_ids)
     })?)
