@@ -190,22 +190,19 @@ pub async fn show(
         .await?;
     let board = dashboard::dashboard(rows, &filter, chose.as_ref());
     let slots = chart(&board.weeks);
-    // Query string without the page (pager) and without sorting (column headers).
-    let keep = |skip: &[&str]| -> String {
-        let q = &query;
+    // The query string without the page: what the pager's links keep.
+    let keep_page = {
         let pairs = [
-            ("q", q.q.clone()),
+            ("q", query.q.clone()),
             ("etat", filter.state.clone()),
             ("option", filter.option.clone()),
-            ("tri", q.tri.clone()),
-            ("ordre", q.ordre.clone()),
-            ("annee", q.annee.clone()),
+            ("tri", query.tri.clone()),
+            ("ordre", query.ordre.clone()),
+            ("annee", query.annee.clone()),
         ];
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in pairs {
-            if let Some(v) = v.filter(|v| !v.is_empty())
-                && !skip.contains(&k)
-            {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
                 s.append_pair(k, &v);
             }
         }
@@ -236,8 +233,7 @@ pub async fn show(
             option_filter => filter.option.clone(),
             sort => query.tri.clone().unwrap_or_else(|| "nom".into()),
             descending => filter.descending,
-            keep_page => keep(&[]),
-            keep_sort => keep(&["tri", "ordre"]),
+            keep_page => keep_page,
             filtered => !filter.query.is_empty() || filter.state.is_some() || filter.option.is_some(),
         },
     )
