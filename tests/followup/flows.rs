@@ -391,6 +391,47 @@ async fn students_who_never_started_are_counted_from_the_roster(app: TestApp) {
     assert!(reminders.text().contains("absente@example.org"));
     let home = get(&t, "/").await;
     assert!(home.text().contains("Non commencé"));
+
+    // Sixty more in group 1: two pages, and the pager keeps the filter.
+    let mut many: Vec<serde_json::Value> = (600..660)
+        .map(|i| member(&i.to_string(), &format!("Nouveau{i}"), "Learner", "Active"))
+        .collect();
+    many.push(member("31", "Martin31", "Learner", "Active"));
+    let ids: Vec<i64> = (600..660).collect();
+    store_roster(
+        &app,
+        serde_json::json!(many),
+        serde_json::json!([{"groupid": 1, "userids": ids}]),
+    )
+    .await;
+    let first = get(&t, "/formations/MATH?etat=not_started").await;
+    assert!(
+        first.text().contains("60 étudiant·e(s) correspondent"),
+        "{}",
+        first.text()
+    );
+    assert!(first.text().contains("Page 1 sur 2"));
+    let next = first
+        .html
+        .split("rel=\"next\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(
+        next.contains("etat=not_started") && next.contains("page=2"),
+        "{next}"
+    );
+    let second = get(&t, &format!("/formations/MATH{next}")).await;
+    assert!(second.text().contains("Page 2 sur 2"), "{}", second.text());
+    assert!(second.text().contains("Nouveau659"));
+    assert!(
+        !second.text().contains("Martin31"),
+        "the filter holds on page 2"
+    );
 }
 crate::on_both_backends!(
     students_who_never_started_are_counted_from_the_roster,
