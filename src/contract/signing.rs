@@ -243,10 +243,21 @@ pub fn latest_content(
     if contract.signature_seq == 0 {
         return Ok(None);
     }
-    let Some(row) = contracts::signature(conn, &contract.id, contract.signature_seq)? else {
+    let (content, row) = version_content(conn, contract, contract.signature_seq)?;
+    Ok(Some((content, row.fingerprint)))
+}
+
+/// Signed version `seq` of a contract (1 for the first signature), read and checked against
+/// its fingerprint; with its stored row (questionnaire version, fingerprint, time).
+pub fn version_content(
+    conn: &mut DbConn,
+    contract: &ContractRow,
+    seq: i32,
+) -> Result<(SignedContent, contracts::SignatureRow), ContractError> {
+    let Some(row) = contracts::signature(conn, &contract.id, seq)? else {
         return Err(ContractError::Store(StoreError::Corrupt(format!(
-            "contract {} has no signature {}",
-            contract.id, contract.signature_seq
+            "contract {} has no signature {seq}",
+            contract.id
         ))));
     };
     if !verify(&row.content, &row.fingerprint) {
@@ -255,7 +266,7 @@ pub fn latest_content(
     }
     let content = SignedContent::read(&row.content)
         .map_err(|e| ContractError::Corrupt(format!("signed content: {e}")))?;
-    Ok(Some((content, row.fingerprint)))
+    Ok((content, row))
 }
 
 #[cfg(test)]

@@ -19,17 +19,12 @@ use crate::store::{DbConn, StoreError};
 /// Contracts read per query.
 pub const BATCH: usize = 500;
 
-/// A question column: its id and the questionnaires that ask it.
-#[derive(Debug, Clone)]
-struct Column {
-    question_id: String,
-}
-
 /// A prepared export: headers, the contracts in order, the questionnaires they use.
 pub struct Export {
     pub headers: Vec<String>,
     ids: Vec<String>,
-    columns: Vec<Column>,
+    /// The question of each answer column.
+    columns: Vec<String>,
     /// By version id: the questionnaire and its `key vN` label.
     questionnaires: HashMap<String, (Arc<Questionnaire>, String)>,
     lang: String,
@@ -121,9 +116,7 @@ impl Export {
                     label = format!("{label} ({})", question.id);
                 }
                 headers.push(label);
-                columns.push(Column {
-                    question_id: question.id.clone(),
-                });
+                columns.push(question.id.clone());
             }
         }
         Ok(Export {
@@ -224,9 +217,9 @@ impl Export {
                     when(fx.7),
                     version,
                 ];
-                for c in &self.columns {
-                    row.push(match (answers.get(&c.question_id), q) {
-                        (Some(value), Some(q)) => q.display_answer(env, &c.question_id, value),
+                for question_id in &self.columns {
+                    row.push(match (answers.get(question_id), q) {
+                        (Some(value), Some(q)) => q.display_answer(env, question_id, value),
                         (Some(AnswerValue::Text(t)), None) => t.clone(),
                         _ => String::new(),
                     });

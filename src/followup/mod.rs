@@ -10,7 +10,7 @@ pub mod dashboard;
 pub mod export;
 pub mod record;
 
-use crate::access::scope::StaffScope;
+use crate::access::scope::{Rights, StaffScope};
 
 /// What a staff query may touch: one course, some of its formations.
 #[derive(Debug, Clone)]
@@ -23,12 +23,21 @@ pub struct Scope {
 impl Scope {
     /// The formations a staff member follows in the session's course.
     pub fn following(scope: &StaffScope) -> Scope {
+        Scope::with_right(scope, |r| r.follow)
+    }
+
+    /// The formations where a staff member may validate, comment and ask for changes.
+    pub fn deciding(scope: &StaffScope) -> Scope {
+        Scope::with_right(scope, |r| r.decide)
+    }
+
+    fn with_right(scope: &StaffScope, right: impl Fn(&Rights) -> bool) -> Scope {
         Scope {
             context_id: scope.context_id.clone(),
             formation_ids: scope
                 .formations
                 .iter()
-                .filter(|f| f.rights.follow)
+                .filter(|f| right(&f.rights))
                 .map(|f| f.formation.id.clone())
                 .collect(),
         }

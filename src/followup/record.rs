@@ -1,7 +1,6 @@
 //! One contract as staff see it (what the student answered, identity, dates, fingerprint, every signed version, history, comments) and what staff do to it: validate, comment, ask for changes. Each read and action is written to the audit log.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use diesel::prelude::*;
 use serde::Serialize;
@@ -9,11 +8,11 @@ use serde::Serialize;
 use super::Scope;
 use super::comments::{self, Comment};
 use crate::access::audit::{Actor, action};
-use crate::contract::signing::{SignedContent, verify};
+use crate::contract::signing;
 use crate::contract::student::{environment_of, identity_of};
 use crate::contract::{ContractError, ContractState, lifecycle};
 use crate::course::{self, versions};
-use crate::questionnaire::{Answers, Environment, Questionnaire, SummaryPage};
+use crate::questionnaire::{Answers, Environment, SummaryPage};
 use crate::store::contracts::{self, ContractRow, EventRow};
 use crate::store::formations::FormationRow;
 use crate::store::schema::{contracts as contracts_t, users};
@@ -63,8 +62,6 @@ pub struct Record {
     /// The signed version shown (`None`: the current answers of a contract never signed, or
     /// being amended, are shown).
     pub shown_seq: Option<i32>,
-    /// The signed content shown, when a signed version is shown.
-    pub content: Option<SignedContent>,
     pub fingerprint: Option<String>,
     pub questionnaire_title: String,
     pub questionnaire_version: i32,
@@ -101,27 +98,17 @@ pub fn open(
         None if state.is_signed() => Some(contract.signature_seq),
         None => None,
     };
-    let (content, fingerprint, questionnaire, env, answers, version) = match shown_seq {
+    let (fingerprint, questionnaire, env, answers, version) = match shown_seq {
         Some(s) => {
-            let row = contracts::signature(conn, &contract.id, s)?.ok_or_else(|| {
-                StoreError::Corrupt(format!("contract {} has no signature {s}", contract.id))
-            })?;
-            if !verify(&row.content, &row.fingerprint) {
-                tracing::error!(contract = %contract.id, seq = s, "signed content does not match its fingerprint");
-                return Err(ContractError::Tampered(contract.id.clone()));
-            }
-            let content = SignedContent::read(&row.content)
-                .map_err(|e| ContractError::Corrupt(format!("signed content: {e}")))?;
+            let (content, row) = signing::version_content(conn, &contract, s)?;
             let (version, questionnaire) =
                 versions::load_by_id(conn, &row.questionnaire_version_id)?;
             let env = environment_of(&content);
-            let answers = content.answers.clone();
             (
-                Some(content),
                 Some(row.fingerprint),
                 questionnaire,
                 env,
-                answers,
+                content.answers,
                 version.version,
             )
         }
@@ -136,7 +123,7 @@ pub fn open(
             );
             let answers: Answers = serde_json::from_str(&contract.answers)
                 .map_err(|e| ContractError::Corrupt(format!("answers of {}: {e}", contract.id)))?;
-            (None, None, questionnaire, env, answers, version.version)
+            (None, questionnaire, env, answers, version.version)
         }
     };
     let summary = questionnaire.summary(&env, &answers);
@@ -171,23 +158,18 @@ pub fn open(
             .validated_by
             .as_ref()
             .and_then(|u| names.get(u).cloned()),
-        questionnaire_title: questionnaire_title(&questionnaire),
+        questionnaire_title: questionnaire.title().to_owned(),
         questionnaire_version: version,
         contract,
         student,
         formation,
         shown_seq,
-        content,
         fingerprint,
         summary,
         versions,
         events,
         comments,
     }))
-}
-
-fn questionnaire_title(q: &Arc<Questionnaire>) -> String {
-    q.title().to_owned()
 }
 
 fn event(e: EventRow, names: &HashMap<String, String>) -> Event {

@@ -136,24 +136,13 @@ async fn decide<T: Send + 'static>(
     + 'static,
 ) -> AppResult<T> {
     let (follows, decides, actor, id) = (f.follows(), f.decides(), f.actor.clone(), id.to_owned());
-    let done = write(
-        state,
-        move |conn| -> Result<Result<Option<T>, bool>, ContractError> {
-            if record::find(conn, &follows, &id)?.is_none() {
-                return Ok(Err(false));
-            }
-            match act(conn, &decides, &actor, &id)? {
-                Some(t) => Ok(Ok(Some(t))),
-                None => Ok(Err(true)),
-            }
-        },
-    )
-    .await??;
-    match done {
-        Ok(Some(t)) => Ok(t),
-        Err(true) => Err(AppError::Forbidden("decide")),
-        Ok(None) | Err(false) => Err(AppError::NotFound),
-    }
+    write(state, move |conn| -> Result<AppResult<T>, ContractError> {
+        if record::find(conn, &follows, &id)?.is_none() {
+            return Ok(Err(AppError::NotFound));
+        }
+        Ok(act(conn, &decides, &actor, &id)?.ok_or(AppError::Forbidden("decide")))
+    })
+    .await??
 }
 
 /// `POST /s/{token}/suivi/contrats/{id}/valider`.

@@ -63,16 +63,7 @@ impl Follower {
 
     /// The formations where the member may validate, comment and ask for changes.
     pub fn decides(&self) -> Scope {
-        Scope {
-            context_id: self.scope.context_id.clone(),
-            formation_ids: self
-                .scope
-                .formations
-                .iter()
-                .filter(|f| f.rights.decide)
-                .map(|f| f.formation.id.clone())
-                .collect(),
-        }
+        Scope::deciding(&self.scope)
     }
 
     /// A formation of the scope by code; 404 otherwise (even when it exists in the course).
@@ -123,15 +114,10 @@ pub fn year_of(
     context_id: &str,
     asked: Option<&str>,
 ) -> crate::store::StoreResult<Option<String>> {
-    if let Some(y) = asked.filter(|y| is_year(y)) {
+    if let Some(y) = asked.filter(|y| crate::course::file::is_academic_year(y)) {
         return Ok(Some(y.to_owned()));
     }
     Ok(crate::store::formations::course_config(conn, context_id)?.map(|c| c.academic_year))
-}
-
-fn is_year(y: &str) -> bool {
-    let b = y.as_bytes();
-    b.len() == 9 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
 }
 
 /// Registers the routes (inside the `/s/{token}` scope).
@@ -173,14 +159,4 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(contract::print),
         )
         .route("/suivi/contrats/{id}/pdf", web::get().to(contract::pdf));
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn years_are_checked() {
-        assert!(super::is_year("2025-2026"));
-        assert!(!super::is_year("2025-26"));
-        assert!(!super::is_year("abcd-efgh"));
-    }
 }
