@@ -164,6 +164,31 @@ async fn comments_and_amendments_reach_the_student(app: TestApp) {
     .await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_reason.text().contains("Indiquez ce que"));
+    // Over 4,000 characters: refused, and what was typed comes back.
+    let long = "x".repeat(4001);
+    let too_long = post(
+        &app,
+        &t,
+        &format!("/contrats/{id}/commenter"),
+        &[("comment", &long), ("visibility", "staff")],
+    )
+    .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_long.text().contains("trop long"), "{}", too_long.text());
+    assert!(too_long.html.contains(&long), "the text typed is kept");
+    let too_long = post(
+        &app,
+        &t,
+        &format!("/contrats/{id}/modifier"),
+        &[("reason", &long)],
+    )
+    .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        audit(&app, "contract.comment").await.len(),
+        2,
+        "nothing recorded"
+    );
 
     // Ask for changes: reopened, the reason reaches the student, the grade is cleared.
     let before = app.count("grade_outbox").await;
@@ -203,6 +228,45 @@ async fn comments_and_amendments_reach_the_student(app: TestApp) {
     assert_eq!(
         get(&t, &format!("/contrats/{id}?version=3")).await.status,
         StatusCode::NOT_FOUND
+    );
+    for bad in ["0", "-1", "abc"] {
+        assert_eq!(
+            get(&t, &format!("/contrats/{id}?version={bad}"))
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "version={bad}"
+        );
+    }
+    // Unknown export formats are not served.
+    for path in ["/export/pdf", "/formations/MATH/export/json"] {
+        let (status, _, _) = download(&t, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+    }
+
+    // Once the year is closed, no amendment can be asked (the student could not answer it).
+    let d = crate::config::designer(&app).await;
+    let closed =
+        crate::config::post(&app, &d, "/annees/clore", &[("academic_year", "2025-2026")]).await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.text());
+    let page = get(&t, &format!("/contrats/{id}")).await;
+    assert!(
+        !page.has("form[action$='/modifier']"),
+        "no amendment form on a closed year"
+    );
+    let refused = post(
+        &app,
+        &t,
+        &format!("/contrats/{id}/modifier"),
+        &[("reason", "Trop tard")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text());
+    assert!(refused.text().contains("année universitaire est close"));
+    assert_eq!(
+        audit(&app, "contract.reopen").await.len(),
+        1,
+        "nothing recorded"
     );
     assert_eq!(audit(&app, "contract.comment").await.len(), 2);
     assert_eq!(audit(&app, "contract.reopen").await.len(), 1);
