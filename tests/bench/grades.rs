@@ -6,37 +6,23 @@
 //!
 //! `cargo bench --bench grades`. Knobs: BENCH_DELIVERIES (10000), BENCH_CONCURRENCY (8).
 
+#[path = "common.rs"]
+#[allow(dead_code)]
+mod common;
 #[path = "../support/platform.rs"]
 #[allow(dead_code)]
 mod platform;
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use common::{env_or, free_port};
 use cpre::lti::claims::{AgsEndpoint, ContextClaim, ResourceLinkClaim};
 use cpre::lti::launch::{Launch, LaunchUser, MessageType};
 use cpre::lti::roles::ToolRole;
 use cpre::store::{DbPool, users};
 use platform::TestPlatform;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Resident set size of a process, in KiB (`VmRSS`).
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
 
 fn serve(exe: &str, db_url: &str, port: u16, worker: bool, concurrency: usize) -> Child {
     Command::new(exe)
@@ -58,22 +44,6 @@ fn serve(exe: &str, db_url: &str, port: u16, worker: bool, concurrency: usize) -
         .unwrap()
 }
 
-async fn wait_healthy(base: &str) {
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cpre serve did not start");
-}
-
 fn pending(db: &DbPool) -> i64 {
     let mut conn = db.get().unwrap();
     cpre::grades::outbox::count_pending(&mut conn).unwrap()
@@ -85,11 +55,7 @@ async fn main() {
     let concurrency = env_or("BENCH_CONCURRENCY", 8);
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", dir.path().join("bench.sqlite").display());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let exe = env!("CARGO_BIN_EXE_cpre");
 
@@ -183,20 +149,20 @@ async fn main() {
 
     // 1. The tool at rest with the deliveries pending (worker off).
     let mut idle = serve(exe, &db_url, port, false, concurrency);
-    wait_healthy(&base).await;
+    common::wait_healthy(&reqwest::Client::new(), &base).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let idle_rss = rss_kib(idle.id());
+    let idle_rss = common::status_kib(&idle.id().to_string(), "VmRSS:");
     idle.kill().unwrap();
     idle.wait().unwrap();
 
     // 2. The worker delivers everything.
     let mut server = serve(exe, &db_url, port, true, concurrency);
-    wait_healthy(&base).await;
+    common::wait_healthy(&reqwest::Client::new(), &base).await;
     let started = Instant::now();
     let before = deliveries - pending(&db) as usize;
     let mut peak = 0;
     loop {
-        peak = peak.max(rss_kib(server.id()));
+        peak = peak.max(common::status_kib(&server.id().to_string(), "VmRSS:"));
         if pending(&db) == 0 {
             break;
         }
@@ -207,7 +173,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    peak = peak.max(rss_kib(server.id()));
+    peak = peak.max(common::status_kib(&server.id().to_string(), "VmRSS:"));
     server.kill().unwrap();
     server.wait().unwrap();
 

@@ -6,30 +6,18 @@
 //! `make bench` (or `cargo bench --bench launch`). Knobs: BENCH_LAUNCHES (default 3000),
 //! BENCH_CONCURRENCY (default 8).
 
+#[path = "common.rs"]
+#[allow(dead_code)]
+mod common;
 #[path = "../support/platform.rs"]
 #[allow(dead_code)]
 mod platform;
 
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
+use common::{cpu_ticks, env_or, free_port};
 use platform::{LaunchSpec, TestPlatform};
-
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("server /proc stat");
-    // Fields after the command name (which is in parentheses): utime is 14th, stime 15th.
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
-}
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 #[tokio::main]
 async fn main() {
@@ -37,11 +25,7 @@ async fn main() {
     let concurrency = env_or("BENCH_CONCURRENCY", 8);
     let dir = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", dir.path().join("bench.sqlite").display());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let exe = env!("CARGO_BIN_EXE_cpre");
 
@@ -205,46 +189,8 @@ async fn one_launch(
     platform: &TestPlatform,
     hint: &str,
 ) -> (String, String) {
-    let login = client
-        .post(format!("{base}/lti/login"))
-        .form(&platform.initiation(hint))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 302);
-    let location = login.headers()["location"].to_str().unwrap().to_string();
-    let cookie = login
-        .headers()
-        .get("set-cookie")
-        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_string());
-    let page = client
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let form = parse_form(&page);
-    let mut post = client
-        .post(format!("{base}/lti/launch"))
-        .header("Origin", &platform.base)
-        .form(&[("id_token", form.0.as_str()), ("state", form.1.as_str())]);
-    if let Some(c) = &cookie {
-        post = post.header("Cookie", c);
-    }
-    let launched = post.send().await.unwrap();
-    assert_eq!(launched.status(), 303, "launch accepted");
-    let first = launched.headers()["location"].to_str().unwrap().to_string();
-    let binding = launched
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|c| {
-            let c = c.to_str().unwrap();
-            c.starts_with("cpre_b_")
-                .then(|| c.split(';').next().unwrap().to_string())
-        });
+    let (first, binding) =
+        common::launch(client, base, &platform.base, &platform.initiation(hint)).await;
     let mut get = client.get(format!("{base}{first}"));
     if let Some(b) = &binding {
         get = get.header("Cookie", b);
@@ -253,14 +199,4 @@ async fn one_launch(
     assert_eq!(page.status(), 200);
     let _ = page.bytes().await.unwrap();
     (first, binding.unwrap_or_default())
-}
-
-fn parse_form(html: &str) -> (String, String) {
-    let value = |name: &str| {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = html.find(&marker).unwrap() + marker.len();
-        let end = html[start..].find('"').unwrap() + start;
-        html[start..end].to_string()
-    };
-    (value("id_token"), value("state"))
 }

@@ -6,6 +6,10 @@
 //!
 //! `make bench` (or `cargo bench --bench questionnaire`). Knob: BENCH_ITERATIONS (default 3000).
 
+#[path = "common.rs"]
+#[allow(dead_code)]
+mod common;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,13 +24,6 @@ use cpre::store::formations::{CourseConfigRow, FormationRow};
 use cpre::store::questionnaire_versions::VersionRow;
 use cpre::web::contract::Chrome;
 use cpre::web::contract::page::{Notice, render};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Times `f` `n` times (after a warm-up); returns the sorted durations.
 fn time<F: FnMut()>(n: usize, mut f: F) -> Vec<Duration> {
@@ -137,7 +134,7 @@ fn chrome() -> Chrome {
 }
 
 fn main() {
-    let n = env_or("BENCH_ITERATIONS", 3000);
+    let n = common::env_or("BENCH_ITERATIONS", 3000);
     let chrome = chrome();
 
     // The generated questionnaire: 10 pages × 10 questions, 50 conditions.

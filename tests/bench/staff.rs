@@ -36,16 +36,19 @@
 //! BENCH_DASHBOARD (5000, contracts in MATH), BENCH_NOT_STARTED (contracts / 20),
 //! BENCH_RUNS (30), BENCH_EXPORT_RUNS (3), BENCH_DB (a path: keep the database there).
 
+#[path = "common.rs"]
+#[allow(dead_code)]
+mod common;
 #[path = "../support/platform.rs"]
 #[allow(dead_code)]
 mod platform;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{env_or, free_port, status_kib, wait_healthy};
 use cpre::contract::signing::{
     self, ContractRef, CourseRef, QuestionnaireRef, Seal, SignedContent, SignedIdentity,
 };
@@ -73,13 +76,6 @@ const DAY: i64 = 86_400_000_000;
 const HOUR: i64 = 3_600_000_000;
 /// Answer profiles per formation (each student takes one, with their own identity).
 const PROFILES: u64 = 64;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// A well-mixed 64-bit value of `x` (splitmix64): the bench's deterministic randomness.
 fn mix(x: u64) -> u64 {
@@ -133,23 +129,9 @@ fn time<T>(n: usize, mut f: impl FnMut() -> T) -> Stats {
     )
 }
 
-/// A field of /proc/{pid}/status in KiB (`VmRSS`, `VmHWM`).
-fn status_kib(pid: &str, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
 /// User + system CPU time of a process, in ms (USER_HZ is 100 on Linux).
 fn cpu_ms(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("server /proc stat");
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    ticks as f64 * 10.0
+    common::cpu_ticks(pid) as f64 * 10.0
 }
 
 /// The 1-minute load average (the machine's other work shows in the figures).
@@ -769,21 +751,6 @@ fn serve(exe: &str, db_url: &str, port: u16) -> Child {
         .unwrap()
 }
 
-async fn wait_healthy(client: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cpre serve did not start");
-}
-
 /// A complete launch (login initiation → platform auth → form_post); returns the session's
 /// base path `/s/{token}` and the binding cookie when there is one.
 async fn launch(
@@ -793,46 +760,8 @@ async fn launch(
     spec: LaunchSpec,
 ) -> (String, Option<String>) {
     let hint = platform.expect_launch(spec);
-    let login = client
-        .post(format!("{base}/lti/login"))
-        .form(&platform.initiation(&hint))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(login.status(), 302, "login initiation");
-    let location = login.headers()["location"].to_str().unwrap().to_string();
-    let page = client
-        .get(&location)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = |name: &str| {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = page.find(&marker).expect("auto-post form") + marker.len();
-        let end = page[start..].find('"').unwrap() + start;
-        page[start..end].to_string()
-    };
-    let launched = client
-        .post(format!("{base}/lti/launch"))
-        .header("Origin", &platform.base)
-        .form(&[("id_token", value("id_token")), ("state", value("state"))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(launched.status(), 303, "launch accepted");
-    let first = launched.headers()["location"].to_str().unwrap().to_string();
-    let binding = launched
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .find_map(|c| {
-            let c = c.to_str().unwrap();
-            c.starts_with("cpre_b_")
-                .then(|| c.split(';').next().unwrap().to_string())
-        });
+    let (first, binding) =
+        common::launch(client, base, &platform.base, &platform.initiation(&hint)).await;
     (first.trim_end_matches('/').to_string(), binding)
 }
 
@@ -898,11 +827,7 @@ async fn main() {
         .unwrap_or_else(|_| dir.path().join("bench.sqlite"));
     let _ = std::fs::remove_file(&db_path);
     let db_url = format!("sqlite://{}", db_path.display());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let exe = env!("CARGO_BIN_EXE_cpre");
 
