@@ -7,7 +7,7 @@ use super::{contract_of, download, get, post, teacher_of};
 use crate::config::{Staff, designer_of, launch};
 use crate::contract::{configure, configure_demo, demo_course, signed_student};
 use crate::support::app::TestApp;
-use crate::support::platform::{LaunchSpec, TestPlatform};
+use crate::support::platform::LaunchSpec;
 
 /// Every follow-up GET with the contract `{id}` and formation `{code}` placeholders.
 const GETS: &[&str] = &[
@@ -224,18 +224,7 @@ async fn other_courses_and_platforms_are_out_of_reach(app: TestApp) {
 
     // Platform B, registered too, its course "2" configured alike: its teacher of group 1
     // reaches nothing of platform A.
-    let b = TestPlatform::start("client-of-b").await;
-    *b.state.tool_launch_url.lock().unwrap() = app.launch_url();
-    *b.state.tool_jwks_url.lock().unwrap() = app.url("/.well-known/jwks.json");
-    let spec = b.spec();
-    app.state
-        .db
-        .run(move |conn| {
-            cpre::registration::register(conn, &spec, "cli")
-                .map_err(|e| cpre::store::StoreError::Corrupt(e.to_string()))
-        })
-        .await
-        .unwrap();
+    let b = app.register_platform("client-of-b").await;
     let mut course_b = demo_course(&app);
     course_b.issuer = b.issuer().to_string();
     course_b.client_id = "client-of-b".into();

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::support::app::{Browser, CLIENT_ID, TestApp, location, spawn};
 use crate::support::db::Backend;
-use crate::support::platform::{LaunchSpec, TestPlatform, new_key};
+use crate::support::platform::{LaunchSpec, new_key};
 
 /// A login initiation for the student; returns the browser, the state and the nonce the tool
 /// sent to the platform.
@@ -528,17 +528,7 @@ async fn unknown_message_type_is_refused() {
 async fn token_of_platform_a_is_refused_for_platform_b() {
     let app = spawn(Backend::Sqlite).await.unwrap();
     // Platform B, registered too, with its own keys and client_id.
-    let b = TestPlatform::start("client-of-b").await;
-    *b.state.tool_launch_url.lock().unwrap() = app.launch_url();
-    let spec = b.spec();
-    app.state
-        .db
-        .run(move |conn| {
-            cpre::registration::register(conn, &spec, "cli")
-                .map_err(|e| cpre::store::StoreError::Corrupt(e.to_string()))
-        })
-        .await
-        .unwrap();
+    let b = app.register_platform("client-of-b").await;
     let browser = app.browser();
     let hint = b.expect_launch(LaunchSpec::student());
     let response = browser

@@ -132,6 +132,23 @@ impl TestApp {
         self.url("/lti/launch")
     }
 
+    /// Another platform (its own keys and `client_id`), registered with this tool.
+    pub async fn register_platform(&self, client_id: &str) -> TestPlatform {
+        let platform = TestPlatform::start(client_id).await;
+        *platform.state.tool_launch_url.lock().unwrap() = self.launch_url();
+        *platform.state.tool_jwks_url.lock().unwrap() = self.url("/.well-known/jwks.json");
+        let spec = platform.spec();
+        self.state
+            .db
+            .run(move |conn| {
+                cpre::registration::register(conn, &spec, "cli")
+                    .map_err(|e| cpre::store::StoreError::Corrupt(e.to_string()))
+            })
+            .await
+            .expect("platform registered");
+        platform
+    }
+
     /// Delivers due outbox rows until none is due (what the worker does), returning what each
     /// delivery did.
     pub async fn drain_grade_outbox(&self) -> Vec<Outcome> {
