@@ -3,6 +3,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use crate::store::columns;
+
 use crate::store::schema::audit_log;
 use crate::store::{DbConn, StoreResult, new_id, now_micros};
 
@@ -128,7 +131,7 @@ pub fn record(conn: &mut DbConn, entry: &NewAuditEntry<'_>) -> StoreResult<()> {
             audit_log::detail.eq(entry.detail.to_string()),
             audit_log::created_at.eq(now_micros()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -142,8 +145,8 @@ pub fn for_context(
         .filter(audit_log::context_id.eq(context_id))
         .order((audit_log::created_at.desc(), audit_log::id.desc()))
         .limit(limit)
-        .select(AuditEntry::as_select())
-        .load(conn)?)
+        .select(columns::<AuditEntry>())
+        .load_on(conn)?)
 }
 
 /// The entries about one target (e.g. a contract's history of staff reads), oldest first.
@@ -156,8 +159,8 @@ pub fn for_target(
         .filter(audit_log::target_type.eq(target_type))
         .filter(audit_log::target_id.eq(target_id))
         .order((audit_log::created_at.asc(), audit_log::id.asc()))
-        .select(AuditEntry::as_select())
-        .load(conn)?)
+        .select(columns::<AuditEntry>())
+        .load_on(conn)?)
 }
 
 /// One page of a course's log, newest first, optionally for one action; `offset` entries
@@ -174,10 +177,10 @@ pub fn page_of_context(
         .order((audit_log::created_at.desc(), audit_log::id.desc()))
         .offset(offset)
         .limit(limit + 1)
-        .select(AuditEntry::as_select());
+        .select(columns::<AuditEntry>());
     let mut rows: Vec<AuditEntry> = match action {
-        Some(action) => base.filter(audit_log::action.eq(action)).load(conn)?,
-        None => base.load(conn)?,
+        Some(action) => base.filter(audit_log::action.eq(action)).load_on(conn)?,
+        None => base.load_on(conn)?,
     };
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
@@ -191,5 +194,5 @@ pub fn actions_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Ve
         .select(audit_log::action)
         .distinct()
         .order(audit_log::action.asc())
-        .load(conn)?)
+        .load_on(conn)?)
 }

@@ -3,6 +3,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use crate::store::columns;
+
 use crate::store::schema::course_grants;
 use crate::store::{DbConn, StoreResult, new_id, now_micros};
 
@@ -41,7 +44,7 @@ pub fn is_designer(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreR
         .filter(course_grants::user_id.eq(user_id))
         .filter(course_grants::role.eq(DESIGNER))
         .count()
-        .get_result::<i64>(conn)?
+        .get_result_on::<i64>(conn)?
         > 0)
 }
 
@@ -50,8 +53,8 @@ pub fn of_user(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResul
     Ok(course_grants::table
         .filter(course_grants::context_id.eq(context_id))
         .filter(course_grants::user_id.eq(user_id))
-        .select(Grant::as_select())
-        .load(conn)?)
+        .select(columns::<Grant>())
+        .load_on(conn)?)
 }
 
 /// Grants `role` (`designer` or `gestionnaire`, the latter for one formation) to a user; no-op
@@ -69,7 +72,7 @@ pub fn grant(
         .filter(course_grants::user_id.eq(user_id))
         .filter(course_grants::role.eq(role))
         .select(course_grants::formation_id)
-        .load::<Option<String>>(conn)?;
+        .load_on::<Option<String>>(conn)?;
     if existing.iter().any(|f| f.as_deref() == formation_id) {
         return Ok(());
     }
@@ -83,7 +86,7 @@ pub fn grant(
             course_grants::granted_by.eq(granted_by),
             course_grants::created_at.eq(now_micros()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -94,7 +97,7 @@ pub fn revoke(conn: &mut DbConn, context_id: &str, grant_id: &str) -> StoreResul
             .filter(course_grants::context_id.eq(context_id))
             .filter(course_grants::id.eq(grant_id)),
     )
-    .execute(conn)?
+    .execute_on(conn)?
         > 0)
 }
 
@@ -103,6 +106,6 @@ pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<Grant>
     Ok(course_grants::table
         .filter(course_grants::context_id.eq(context_id))
         .order(course_grants::created_at.asc())
-        .select(Grant::as_select())
-        .load(conn)?)
+        .select(columns::<Grant>())
+        .load_on(conn)?)
 }

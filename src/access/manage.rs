@@ -3,6 +3,9 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
+
+use crate::store::RunOnBackend;
+use crate::store::columns;
 use serde::Serialize;
 
 use super::audit::{Actor, action};
@@ -59,8 +62,8 @@ pub fn people(conn: &mut DbConn, context_id: &str) -> Result<Vec<Person>, StoreE
     if !launched.is_empty() {
         let rows: Vec<User> = users::table
             .filter(users::id.eq_any(&launched))
-            .select(User::as_select())
-            .load(conn)?;
+            .select(columns::<User>())
+            .load_on(conn)?;
         for u in rows {
             by_sub.insert(
                 u.sub.clone(),
@@ -102,8 +105,8 @@ pub fn person(
     let found = users::table
         .filter(users::platform_id.eq(platform_id))
         .filter(users::sub.eq(sub))
-        .select(User::as_select())
-        .get_result(conn)
+        .select(columns::<User>())
+        .get_result_on(conn)
         .optional()
         .map_err(StoreError::from)?;
     if let Some(u) = found {

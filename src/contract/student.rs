@@ -77,6 +77,17 @@ impl Workspace {
         let (config, formation) =
             routing::formation_of_student(conn, &student.context.id, &student.group_ids, code)?
                 .map_err(ContractError::Refused)?;
+        Self::open_routed(conn, student, config, formation)
+    }
+
+    /// [`Workspace::open`] for a caller that has just routed the student to `formation`
+    /// (the home page), without routing again.
+    pub fn open_routed(
+        conn: &mut DbConn,
+        student: &Student,
+        config: CourseConfigRow,
+        formation: FormationRow,
+    ) -> Result<Workspace, ContractError> {
         let contract =
             contracts::find_for(conn, &student.user.id, &formation.id, &config.academic_year)?;
         let (version, questionnaire) = match &contract {

@@ -3,6 +3,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::prelude::*;
+
+use crate::store::RunOnBackend;
+use crate::store::columns;
 use serde::Serialize;
 
 use crate::store::schema::{contracts, users};
@@ -61,7 +64,7 @@ pub fn search(
             .filter(contracts::context_id.eq(context_id))
             .select(contracts::user_id)
             .distinct()
-            .load::<String>(conn)?,
+            .load_on::<String>(conn)?,
     );
     let roster: Vec<String> = crate::roster::members::members(conn, context_id)?
         .into_iter()
@@ -71,8 +74,8 @@ pub fn search(
     let mut people: Vec<User> = users::table
         .filter(users::platform_id.eq(platform_id))
         .filter(users::id.eq_any(&ids).or(users::sub.eq_any(&roster)))
-        .select(User::as_select())
-        .load(conn)?;
+        .select(columns::<User>())
+        .load_on(conn)?;
     people.retain(|u| {
         norm(&u.name).contains(&q)
             || norm(&u.family_name).contains(&q)

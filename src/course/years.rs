@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
+
+use crate::store::RunOnBackend;
 use serde::Serialize;
 
 use super::Contact;
@@ -50,7 +52,7 @@ pub fn is_closed(conn: &mut DbConn, context_id: &str, year: &str) -> Result<bool
     Ok(course_years::table
         .find((context_id, year))
         .select(course_years::closed_at)
-        .get_result::<Option<i64>>(conn)
+        .get_result_on::<Option<i64>>(conn)
         .optional()?
         .flatten()
         .is_some())
@@ -61,7 +63,7 @@ pub fn ensure(conn: &mut DbConn, context_id: &str, year: &str) -> Result<(), Sto
     let known = course_years::table
         .find((context_id, year))
         .count()
-        .get_result::<i64>(conn)?
+        .get_result_on::<i64>(conn)?
         > 0;
     if !known {
         diesel::insert_into(course_years::table)
@@ -70,7 +72,7 @@ pub fn ensure(conn: &mut DbConn, context_id: &str, year: &str) -> Result<(), Sto
                 course_years::academic_year.eq(year),
                 course_years::opened_at.eq(now_micros()),
             ))
-            .execute(conn)
+            .execute_on(conn)
             .map_err(StoreError::from)?;
     }
     Ok(())
@@ -87,7 +89,7 @@ pub fn list(conn: &mut DbConn, context_id: &str) -> Result<Vec<YearInfo>, StoreE
             course_years::opened_at,
             course_years::closed_at,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let counts: Vec<(String, String, i64)> = contracts::table
         .filter(contracts::context_id.eq(context_id))
         .group_by((contracts::academic_year, contracts::state))
@@ -96,7 +98,7 @@ pub fn list(conn: &mut DbConn, context_id: &str) -> Result<Vec<YearInfo>, StoreE
             contracts::state,
             diesel::dsl::count_star(),
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let mut years: BTreeMap<String, YearInfo> = BTreeMap::new();
     let entry = |year: &str| -> YearInfo {
         YearInfo {
@@ -140,7 +142,7 @@ pub fn configure_course(
                     course_configs::contact.eq(contact.to_json()),
                     course_configs::updated_at.eq(now_micros()),
                 ))
-                .execute(conn)
+                .execute_on(conn)
                 .map_err(StoreError::from)?;
             actor.record(
                 conn,
@@ -195,7 +197,7 @@ pub fn open_next(
             course_configs::academic_year.eq(year),
             course_configs::updated_at.eq(now_micros()),
         ))
-        .execute(conn)
+        .execute_on(conn)
         .map_err(StoreError::from)?;
     ensure(conn, context_id, year)?;
     contract_store::ensure_counter(conn, &crate::contract::numbering::scope(year))?;
@@ -230,7 +232,7 @@ pub fn set_closed(
             course_years::closed_at.eq(closed.then_some(now)),
             course_years::closed_by.eq(if closed { actor.user_id.clone() } else { None }),
         ))
-        .execute(conn)
+        .execute_on(conn)
         .map_err(StoreError::from)?;
     actor.record(
         conn,

@@ -2,6 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use crate::store::columns;
+
 use crate::store::schema::contract_comments;
 use crate::store::{DbConn, StoreResult, new_id, now_micros};
 
@@ -44,7 +47,7 @@ pub fn add(
             contract_comments::body.eq(body),
             contract_comments::created_at.eq(now_micros()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(id)
 }
 
@@ -58,12 +61,12 @@ pub fn of_contract(
     let of_contract = contract_comments::table
         .filter(contract_comments::contract_id.eq(contract_id))
         .order(contract_comments::created_at.asc())
-        .select(Comment::as_select());
+        .select(columns::<Comment>());
     Ok(if with_private {
-        of_contract.load(conn)?
+        of_contract.load_on(conn)?
     } else {
         of_contract
             .filter(contract_comments::visibility.eq(STUDENT))
-            .load(conn)?
+            .load_on(conn)?
     })
 }

@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::prelude::*;
+
+use crate::store::RunOnBackend;
 use serde::Serialize;
 
 use super::{Scope, fold};
@@ -168,7 +170,7 @@ pub fn students(conn: &mut DbConn, scope: &Scope, year: &str) -> StoreResult<Vec
                 users::email,
             ),
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     // (sub, formation id) of every contract: who has started where.
     let mut with_contract: HashSet<(String, String)> = HashSet::with_capacity(raw.len());
     let mut rows: Vec<ListRow> = Vec::with_capacity(raw.len());
@@ -208,7 +210,7 @@ fn not_started(
         .filter(formation_groups::context_id.eq(&scope.context_id))
         .filter(formation_groups::formation_id.eq_any(&scope.formation_ids))
         .select((formation_groups::group_id, formation_groups::formation_id))
-        .load::<(i64, String)>(conn)?
+        .load_on::<(i64, String)>(conn)?
         .into_iter()
         .collect();
     if formation_of_group.is_empty() {
@@ -224,7 +226,7 @@ fn not_started(
             moodle_group_members::user_sub,
             moodle_group_members::group_id,
         ))
-        .load::<(String, i64)>(conn)?
+        .load_on::<(String, i64)>(conn)?
     {
         ws_groups.entry(sub).or_default().push(group);
     }
@@ -236,7 +238,7 @@ fn not_started(
             .filter(user_groups::group_id.eq_any(&groups))
             .select(users::sub)
             .distinct()
-            .load::<String>(conn)?,
+            .load_on::<String>(conn)?,
     );
     // Most members of the groups have started everywhere they could: leave them out now.
     candidates.retain(|sub| {
@@ -255,7 +257,7 @@ fn not_started(
         .filter(context_launches::context_id.eq(&scope.context_id))
         .filter(users::sub.eq_any(&candidates))
         .select((users::sub, users::id))
-        .load::<(String, String)>(conn)?
+        .load_on::<(String, String)>(conn)?
         .into_iter()
         .collect();
     let launched_ids: Vec<&String> = launched.values().collect();
@@ -264,7 +266,7 @@ fn not_started(
         .filter(user_groups::context_id.eq(&scope.context_id))
         .filter(user_groups::user_id.eq_any(&launched_ids))
         .select((user_groups::user_id, user_groups::group_id))
-        .load::<(String, i64)>(conn)?
+        .load_on::<(String, i64)>(conn)?
     {
         launch_groups.entry(user).or_default().push(group);
     }
@@ -282,7 +284,7 @@ fn not_started(
             roster_members::person_sourcedid,
             roster_members::roles,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let mut out = Vec::new();
     for (sub, name, given_name, family_name, email, number, roles) in members {
         let roles: Vec<String> = serde_json::from_str(&roles).unwrap_or_default();
@@ -357,7 +359,7 @@ pub fn choosing(
         .filter(contracts::academic_year.eq(year))
         .filter(contracts::answers.like(pattern).escape('!'))
         .select((contracts::id, contracts::answers))
-        .load(conn)?;
+        .load_on(conn)?;
     Ok(rows
         .into_iter()
         .filter(|(_, answers)| {

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+
 use super::Scope;
 use crate::contract::ContractError;
 use crate::course::{self, versions};
@@ -69,7 +71,7 @@ impl Export {
                     contracts::id.asc(),
                 ))
                 .select((contracts::id, contracts::questionnaire_version_id))
-                .load::<(String, String)>(conn)
+                .load_on::<(String, String)>(conn)
                 .map_err(StoreError::from)?
                 .into_iter()
                 .unzip()
@@ -177,7 +179,7 @@ impl Export {
                         formations::code,
                     ),
                 ))
-                .load(conn)
+                .load_on(conn)
                 .map_err(StoreError::from)?;
             let mut by_id: HashMap<String, (String, String, String, String, Fixed)> = loaded
                 .into_iter()

@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
+
+use crate::store::RunOnBackend;
+use crate::store::columns;
 use serde::Serialize;
 
 use super::Scope;
@@ -29,8 +32,8 @@ pub fn find(conn: &mut DbConn, scope: &Scope, id: &str) -> StoreResult<Option<Co
         .filter(contracts_t::id.eq(id))
         .filter(contracts_t::context_id.eq(&scope.context_id))
         .filter(contracts_t::formation_id.eq_any(&scope.formation_ids))
-        .select(ContractRow::as_select())
-        .get_result(conn)
+        .select(columns::<ContractRow>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -144,7 +147,7 @@ pub fn open(
     let names: HashMap<String, String> = users::table
         .filter(users::id.eq_any(&actor_ids))
         .select((users::id, users::name))
-        .load::<(String, String)>(conn)
+        .load_on::<(String, String)>(conn)
         .map_err(StoreError::from)?
         .into_iter()
         .collect();

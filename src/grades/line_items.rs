@@ -3,6 +3,8 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+
 use crate::store::schema::ags_line_items;
 use crate::store::{DbConn, StoreResult, now_micros};
 
@@ -11,7 +13,7 @@ pub fn find(conn: &mut DbConn, resource_link_id: &str) -> StoreResult<Option<Str
     Ok(ags_line_items::table
         .find(resource_link_id)
         .select(ags_line_items::lineitem_url)
-        .get_result(conn)
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -32,7 +34,7 @@ pub fn remember(
             ags_line_items::created_by_tool.eq(created_by_tool),
             ags_line_items::created_at.eq(now_micros()),
         ))
-        .execute(conn);
+        .execute_on(conn);
     match inserted {
         Ok(_) => Ok(lineitem_url.to_string()),
         // Another worker remembered one at the same time: use theirs.

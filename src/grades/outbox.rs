@@ -3,6 +3,9 @@
 //! delivery (a lease, and `SKIP LOCKED` on PostgreSQL), their bookkeeping, and status.
 
 use diesel::prelude::*;
+
+use crate::store::RunOnBackend;
+use crate::store::columns;
 use serde::Serialize;
 
 use crate::store::schema::{contexts, grade_outbox, resource_links, users};
@@ -52,17 +55,17 @@ pub fn enqueue(conn: &mut DbConn, completion: &Completion<'_>) -> StoreResult<St
             resource_links::ags_lineitems,
             resource_links::ags_scopes,
         ))
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     let (platform_id, sub): (String, String) = users::table
         .find(completion.user_id)
         .select((users::platform_id, users::sub))
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     let now = now_micros();
     let latest: Option<i64> = grade_outbox::table
         .filter(grade_outbox::user_id.eq(completion.user_id))
         .filter(grade_outbox::resource_link_id.eq(completion.resource_link_id))
         .select(diesel::dsl::max(grade_outbox::score_timestamp))
-        .get_result(conn)?;
+        .get_result_on(conn)?;
     let timestamp = latest.map_or(now, |t| now.max(t + TIMESTAMP_STEP_MICROS));
     let id = new_id();
     diesel::insert_into(grade_outbox::table)
@@ -86,7 +89,7 @@ pub fn enqueue(conn: &mut DbConn, completion: &Completion<'_>) -> StoreResult<St
             grade_outbox::created_at.eq(now),
             grade_outbox::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(id)
 }
 
@@ -95,7 +98,7 @@ pub fn count_pending(conn: &mut DbConn) -> StoreResult<i64> {
     Ok(grade_outbox::table
         .filter(grade_outbox::state.eq(state::PENDING))
         .count()
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// Why the last attempt of a row did not deliver (`error_kind`), for staff pages.
@@ -154,8 +157,8 @@ pub struct OutboxRow {
 pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Option<OutboxRow>> {
     Ok(grade_outbox::table
         .find(id)
-        .select(OutboxRow::as_select())
-        .get_result(conn)
+        .select(columns::<OutboxRow>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -167,7 +170,7 @@ pub fn has_newer(conn: &mut DbConn, row: &OutboxRow) -> StoreResult<bool> {
         .filter(grade_outbox::resource_link_id.eq(&row.resource_link_id))
         .filter(grade_outbox::score_timestamp.gt(row.score_timestamp))
         .count()
-        .get_result::<i64>(conn)?
+        .get_result_on::<i64>(conn)?
         > 0)
 }
 
@@ -222,13 +225,13 @@ pub fn claim(
                 o::last_attempt_at.eq(now),
                 o::updated_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
         }
         Ok(o::grade_outbox
             .filter(o::lease_token.eq(&token))
             .order((o::next_attempt_at.asc(), o::id.asc()))
-            .select(OutboxRow::as_select())
-            .load(conn)?)
+            .select(columns::<OutboxRow>())
+            .load_on(conn)?)
     })
 }
 
@@ -250,7 +253,7 @@ pub fn mark_delivered(
             grade_outbox::error_kind.eq(note),
             grade_outbox::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(n == 1)
 }
 
@@ -272,7 +275,7 @@ pub fn schedule_retry(
             grade_outbox::error_kind.eq(error_kind),
             grade_outbox::updated_at.eq(now_micros()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(n == 1)
 }
 
@@ -293,7 +296,7 @@ pub fn mark_failed(
             grade_outbox::error_kind.eq(error_kind),
             grade_outbox::updated_at.eq(now_micros()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(n == 1)
 }
 
@@ -319,32 +322,41 @@ fn owned<'a>(id: &'a str, lease_token: &'a str) -> Owned<'a> {
 /// now are left alone. Returns how many.
 pub fn retry(conn: &mut DbConn, id: Option<&str>, platform_id: Option<&str>) -> StoreResult<usize> {
     let now = now_micros();
-    let mut query = diesel::update(grade_outbox::table)
-        .filter(
-            grade_outbox::lease_until
-                .is_null()
-                .or(grade_outbox::lease_until.lt(now)),
-        )
-        .into_boxed();
-    query = match id {
-        Some(id) => query
-            .filter(grade_outbox::id.eq(id.to_string()))
-            .filter(grade_outbox::state.ne(state::DELIVERED)),
-        None => query.filter(grade_outbox::state.eq(state::FAILED)),
-    };
-    if let Some(platform_id) = platform_id {
-        query = query.filter(grade_outbox::platform_id.eq(platform_id.to_string()));
+    // The filters depend on the arguments: a boxed statement, built for each backend.
+    macro_rules! retry_on {
+        ($c:expr) => {{
+            let mut query = diesel::update(grade_outbox::table)
+                .filter(
+                    grade_outbox::lease_until
+                        .is_null()
+                        .or(grade_outbox::lease_until.lt(now)),
+                )
+                .into_boxed();
+            query = match id {
+                Some(id) => query
+                    .filter(grade_outbox::id.eq(id.to_string()))
+                    .filter(grade_outbox::state.ne(state::DELIVERED)),
+                None => query.filter(grade_outbox::state.eq(state::FAILED)),
+            };
+            if let Some(platform_id) = platform_id {
+                query = query.filter(grade_outbox::platform_id.eq(platform_id.to_string()));
+            }
+            query
+                .set((
+                    grade_outbox::state.eq(state::PENDING),
+                    grade_outbox::next_attempt_at.eq(now),
+                    grade_outbox::attempts.eq(0),
+                    grade_outbox::lease_until.eq(None::<i64>),
+                    grade_outbox::lease_token.eq(None::<String>),
+                    grade_outbox::updated_at.eq(now),
+                ))
+                .execute($c)?
+        }};
     }
-    Ok(query
-        .set((
-            grade_outbox::state.eq(state::PENDING),
-            grade_outbox::next_attempt_at.eq(now),
-            grade_outbox::attempts.eq(0),
-            grade_outbox::lease_until.eq(None::<i64>),
-            grade_outbox::lease_token.eq(None::<String>),
-            grade_outbox::updated_at.eq(now),
-        ))
-        .execute(conn)?)
+    Ok(match conn {
+        DbConn::Sqlite(c) => retry_on!(c),
+        DbConn::Pg(c) => retry_on!(c),
+    })
 }
 
 /// A delivery not done yet, with who and where, for staff and admin pages and the CLI.
@@ -434,10 +446,10 @@ pub fn status_for_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Co
         .filter(grade_outbox::context_id.eq(context_id))
         .group_by(grade_outbox::state)
         .select((grade_outbox::state, diesel::dsl::count_star()))
-        .load::<(String, i64)>(conn)?;
+        .load_on::<(String, i64)>(conn)?;
     let open = status_query!()
         .filter(grade_outbox::context_id.eq(context_id))
-        .load::<DeliveryStatus>(conn)?;
+        .load_on::<DeliveryStatus>(conn)?;
     Ok(ContextDeliveries {
         counts: Counts::from_rows(counts),
         open,
@@ -453,8 +465,8 @@ pub fn open_deliveries(
     Ok(match platform_id {
         Some(p) => status_query!()
             .filter(grade_outbox::platform_id.eq(p))
-            .load(conn)?,
-        None => status_query!().load(conn)?,
+            .load_on(conn)?,
+        None => status_query!().load_on(conn)?,
     })
 }
 
@@ -465,11 +477,11 @@ pub fn counts(conn: &mut DbConn, platform_id: Option<&str>) -> StoreResult<Count
             .filter(grade_outbox::platform_id.eq(p))
             .group_by(grade_outbox::state)
             .select((grade_outbox::state, diesel::dsl::count_star()))
-            .load::<(String, i64)>(conn)?,
+            .load_on::<(String, i64)>(conn)?,
         None => grade_outbox::table
             .group_by(grade_outbox::state)
             .select((grade_outbox::state, diesel::dsl::count_star()))
-            .load::<(String, i64)>(conn)?,
+            .load_on::<(String, i64)>(conn)?,
     };
     Ok(Counts::from_rows(rows))
 }

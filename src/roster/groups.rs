@@ -5,6 +5,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use diesel::prelude::*;
+
+use crate::store::RunOnBackend;
 use serde::Serialize;
 
 use crate::moodle_ws::{self, CourseGroup, GroupMembers, WebService, WsError};
@@ -36,7 +38,7 @@ pub fn set_webservice(
     let exists = platform_webservices::table
         .find(platform_id)
         .count()
-        .get_result::<i64>(conn)?
+        .get_result_on::<i64>(conn)?
         > 0;
     if exists {
         diesel::update(platform_webservices::table.find(platform_id))
@@ -45,7 +47,7 @@ pub fn set_webservice(
                 platform_webservices::token.eq(token),
                 platform_webservices::updated_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     } else {
         diesel::insert_into(platform_webservices::table)
             .values((
@@ -55,14 +57,14 @@ pub fn set_webservice(
                 platform_webservices::created_at.eq(now),
                 platform_webservices::updated_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
 
 /// Forgets a platform's web service token. Returns whether there was one.
 pub fn remove_webservice(conn: &mut DbConn, platform_id: &str) -> StoreResult<bool> {
-    Ok(diesel::delete(platform_webservices::table.find(platform_id)).execute(conn)? > 0)
+    Ok(diesel::delete(platform_webservices::table.find(platform_id)).execute_on(conn)? > 0)
 }
 
 /// The web service of a platform, if one is configured.
@@ -70,7 +72,7 @@ pub fn webservice(conn: &mut DbConn, platform_id: &str) -> StoreResult<Option<We
     Ok(platform_webservices::table
         .find(platform_id)
         .select((platform_webservices::url, platform_webservices::token))
-        .get_result::<(String, String)>(conn)
+        .get_result_on::<(String, String)>(conn)
         .optional()?
         .map(|(url, token)| WebService { url, token }))
 }
@@ -144,9 +146,9 @@ pub fn replace(
     diesel::delete(
         moodle_group_members::table.filter(moodle_group_members::context_id.eq(context_id)),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     diesel::delete(moodle_groups::table.filter(moodle_groups::context_id.eq(context_id)))
-        .execute(conn)?;
+        .execute_on(conn)?;
     let mut known = HashSet::new();
     for g in groups {
         if !known.insert(g.id) {
@@ -160,7 +162,7 @@ pub fn replace(
                 moodle_groups::idnumber.eq(&g.idnumber),
                 moodle_groups::synced_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     let mut memberships = 0;
     let mut seen = HashSet::new();
@@ -175,7 +177,7 @@ pub fn replace(
                     moodle_group_members::group_id.eq(m.groupid),
                     moodle_group_members::user_sub.eq(user.to_string()),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
             memberships += 1;
         }
     }
@@ -220,12 +222,12 @@ pub fn overview(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<GroupOve
             moodle_groups::name,
             moodle_groups::idnumber,
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let counts: BTreeMap<i64, i64> = moodle_group_members::table
         .filter(moodle_group_members::context_id.eq(context_id))
         .group_by(moodle_group_members::group_id)
         .select((moodle_group_members::group_id, diesel::dsl::count_star()))
-        .load::<(i64, i64)>(conn)?
+        .load_on::<(i64, i64)>(conn)?
         .into_iter()
         .collect();
     for (group_id, name, idnumber) in named {
@@ -255,7 +257,7 @@ pub fn names(conn: &mut DbConn, context_id: &str) -> StoreResult<BTreeMap<i64, S
     Ok(moodle_groups::table
         .filter(moodle_groups::context_id.eq(context_id))
         .select((moodle_groups::group_id, moodle_groups::name))
-        .load::<(i64, String)>(conn)?
+        .load_on::<(i64, String)>(conn)?
         .into_iter()
         .collect())
 }
@@ -276,7 +278,7 @@ pub fn member_groups(
             moodle_group_members::user_sub.asc(),
             moodle_group_members::group_id.asc(),
         ))
-        .load(conn)?;
+        .load_on(conn)?;
     let mut map: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     for (sub, group) in rows {
         map.entry(sub).or_default().push(group);

@@ -4,6 +4,9 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
+
+use crate::store::RunOnBackend;
+use crate::store::columns;
 use serde::Serialize;
 
 use crate::lti::nrps::Member;
@@ -78,8 +81,8 @@ pub fn members(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<RosterMem
             roster_members::given_name.asc(),
             roster_members::user_sub.asc(),
         ))
-        .select(RosterRow::as_select())
-        .load(conn)?;
+        .select(columns::<RosterRow>())
+        .load_on::<RosterRow>(conn)?;
     let launched: HashMap<String, (String, i64, i64)> =
         context_launches::of_context(conn, context_id)?
             .into_iter()
@@ -138,8 +141,8 @@ pub fn replace(
 ) -> StoreResult<Replaced> {
     let existing: HashMap<String, RosterRow> = roster_members::table
         .filter(roster_members::context_id.eq(context_id))
-        .select(RosterRow::as_select())
-        .load(conn)?
+        .select(columns::<RosterRow>())
+        .load_on::<RosterRow>(conn)?
         .into_iter()
         .map(|r| (r.user_sub.clone(), r))
         .collect();
@@ -172,7 +175,7 @@ pub fn replace(
                         roster_members::first_seen_at.eq(now),
                         values,
                     ))
-                    .execute(conn)?;
+                    .execute_on(conn)?;
                 report.added += 1;
             }
             Some(old) => {
@@ -186,7 +189,7 @@ pub fn replace(
                     || old.status != m.status;
                 diesel::update(roster_members::table.find((context_id, &m.user_id)))
                     .set(values)
-                    .execute(conn)?;
+                    .execute_on(conn)?;
                 if changed {
                     report.updated += 1;
                 }
@@ -194,7 +197,7 @@ pub fn replace(
         }
     }
     for sub in existing.keys().filter(|s| !seen.contains(*s)) {
-        diesel::delete(roster_members::table.find((context_id, sub))).execute(conn)?;
+        diesel::delete(roster_members::table.find((context_id, sub))).execute_on(conn)?;
         report.removed += 1;
     }
     report.total = seen.len();
@@ -219,8 +222,8 @@ pub struct SyncState {
 pub fn sync_state(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<SyncState>> {
     Ok(roster_syncs::table
         .find(context_id)
-        .select(SyncState::as_select())
-        .get_result(conn)
+        .select(columns::<SyncState>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -231,7 +234,7 @@ fn ensure_sync_row(conn: &mut DbConn, context_id: &str) -> StoreResult<()> {
                 roster_syncs::context_id.eq(context_id),
                 roster_syncs::members.eq(0),
             ))
-            .execute(conn);
+            .execute_on(conn);
         match inserted {
             Ok(_) => {}
             Err(e) if crate::store::is_unique_violation(&e) => {}
@@ -269,7 +272,7 @@ pub fn try_lease(
         roster_syncs::lease_until.eq(now + lease_micros),
         roster_syncs::last_attempt_at.eq(now),
     ))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(n == 1)
 }
 
@@ -289,7 +292,7 @@ pub fn record_success(
             roster_syncs::last_error.eq(None::<String>),
             roster_syncs::lease_until.eq(None::<i64>),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -307,7 +310,7 @@ pub fn record_failure(
             roster_syncs::last_error.eq(error),
             roster_syncs::lease_until.eq(None::<i64>),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -325,10 +328,10 @@ pub fn record_groups(
                 roster_syncs::groups_synced_at.eq(now),
                 roster_syncs::groups_error.eq(None::<String>),
             ))
-            .execute(conn)?,
+            .execute_on(conn)?,
         Some(error) => diesel::update(roster_syncs::table.find(context_id))
             .set(roster_syncs::groups_error.eq(error))
-            .execute(conn)?,
+            .execute_on(conn)?,
     };
     Ok(())
 }

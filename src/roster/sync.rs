@@ -3,6 +3,8 @@
 //! groups when the platform has a web service token; and the schedule of the worker.
 
 use diesel::prelude::*;
+
+use crate::store::RunOnBackend;
 use serde::Serialize;
 
 use crate::access_tokens::CallError;
@@ -55,7 +57,7 @@ fn placement_of(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<Strin
         .filter(resource_links::context_id.eq(context_id))
         .order((resource_links::created_at.desc(), resource_links::id.desc()))
         .select(resource_links::lti_id)
-        .load::<String>(conn)?
+        .load_on::<String>(conn)?
         .into_iter()
         .next())
 }

@@ -3,6 +3,8 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+
 use super::schema::{context_launches, users};
 use super::{DbConn, StoreResult};
 
@@ -14,7 +16,7 @@ pub fn record(conn: &mut DbConn, context_id: &str, user_id: &str, now: i64) -> S
     let last: Option<i64> = context_launches::table
         .find((context_id, user_id))
         .select(context_launches::last_at)
-        .get_result(conn)
+        .get_result_on(conn)
         .optional()?;
     match last {
         None => {
@@ -25,12 +27,12 @@ pub fn record(conn: &mut DbConn, context_id: &str, user_id: &str, now: i64) -> S
                     context_launches::first_at.eq(now),
                     context_launches::last_at.eq(now),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         Some(last) if last < now - REFRESH_MICROS => {
             diesel::update(context_launches::table.find((context_id, user_id)))
                 .set(context_launches::last_at.eq(now))
-                .execute(conn)?;
+                .execute_on(conn)?;
         }
         Some(_) => {}
     }
@@ -51,7 +53,7 @@ pub fn of_context(
             context_launches::first_at,
             context_launches::last_at,
         ))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// Courses with a launch since `since` (microseconds).
@@ -61,5 +63,5 @@ pub fn contexts_launched_since(conn: &mut DbConn, since: i64) -> StoreResult<Vec
         .select(context_launches::context_id)
         .distinct()
         .order(context_launches::context_id.asc())
-        .load(conn)?)
+        .load_on(conn)?)
 }

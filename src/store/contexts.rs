@@ -2,6 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::schema::{contexts, resource_links};
 use super::{DbConn, StoreResult, new_id, now_micros};
 
@@ -73,7 +76,7 @@ pub fn upsert(conn: &mut DbConn, platform_id: &str, seen: &ContextSeen) -> Store
                     contexts::nrps_url.eq(nrps),
                     contexts::updated_at.eq(now),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
             c.id
         }
         None => {
@@ -89,7 +92,7 @@ pub fn upsert(conn: &mut DbConn, platform_id: &str, seen: &ContextSeen) -> Store
                     contexts::created_at.eq(now),
                     contexts::updated_at.eq(now),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
             id
         }
     };
@@ -99,8 +102,8 @@ pub fn upsert(conn: &mut DbConn, platform_id: &str, seen: &ContextSeen) -> Store
 pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Context> {
     Ok(contexts::table
         .find(id)
-        .select(Context::as_select())
-        .get_result(conn)?)
+        .select(columns::<Context>())
+        .get_result_on(conn)?)
 }
 
 pub fn find_by_lti_id(
@@ -111,8 +114,8 @@ pub fn find_by_lti_id(
     Ok(contexts::table
         .filter(contexts::platform_id.eq(platform_id))
         .filter(contexts::lti_id.eq(lti_id))
-        .select(Context::as_select())
-        .get_result(conn)
+        .select(columns::<Context>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -126,8 +129,8 @@ pub fn upsert_resource_link(
     let existing = resource_links::table
         .filter(resource_links::context_id.eq(context_id))
         .filter(resource_links::lti_id.eq(&seen.lti_id))
-        .select(ResourceLink::as_select())
-        .get_result(conn)
+        .select(columns::<ResourceLink>())
+        .get_result_on::<ResourceLink>(conn)
         .optional()?;
     let id = match existing {
         Some(link) => {
@@ -148,7 +151,7 @@ pub fn upsert_resource_link(
                     resource_links::ags_scopes.eq(&scopes),
                     resource_links::updated_at.eq(now),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
             link.id
         }
         None => {
@@ -166,7 +169,7 @@ pub fn upsert_resource_link(
                     resource_links::created_at.eq(now),
                     resource_links::updated_at.eq(now),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
             id
         }
     };
@@ -176,24 +179,24 @@ pub fn upsert_resource_link(
 pub fn get_resource_link(conn: &mut DbConn, id: &str) -> StoreResult<ResourceLink> {
     Ok(resource_links::table
         .find(id)
-        .select(ResourceLink::as_select())
-        .get_result(conn)?)
+        .select(columns::<ResourceLink>())
+        .get_result_on::<ResourceLink>(conn)?)
 }
 
 /// Courses whose LTI context id is `lti_id`, on any platform (operator commands).
 pub fn find_all_by_lti_id(conn: &mut DbConn, lti_id: &str) -> StoreResult<Vec<Context>> {
     Ok(contexts::table
         .filter(contexts::lti_id.eq(lti_id))
-        .select(Context::as_select())
+        .select(columns::<Context>())
         .order(contexts::created_at.asc())
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// The course with this tool id, if any.
 pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<Context>> {
     Ok(contexts::table
         .find(id)
-        .select(Context::as_select())
-        .get_result(conn)
+        .select(columns::<Context>())
+        .get_result_on(conn)
         .optional()?)
 }

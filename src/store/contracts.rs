@@ -5,6 +5,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::schema::{
     contract_counters, contract_events, contract_signatures, contracts, formations, grade_outbox,
 };
@@ -112,7 +115,7 @@ pub fn insert(conn: &mut DbConn, new: &NewContract<'_>) -> StoreResult<ContractR
             contracts::created_at.eq(now),
             contracts::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     get(conn, &id)
 }
 
@@ -120,8 +123,8 @@ pub fn insert(conn: &mut DbConn, new: &NewContract<'_>) -> StoreResult<ContractR
 pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<ContractRow> {
     Ok(contracts::table
         .find(id)
-        .select(ContractRow::as_select())
-        .get_result(conn)?)
+        .select(columns::<ContractRow>())
+        .get_result_on(conn)?)
 }
 
 /// A contract by id, only if it belongs to `user_id` (students' URLs).
@@ -129,8 +132,8 @@ pub fn get_of_user(conn: &mut DbConn, user_id: &str, id: &str) -> StoreResult<Op
     Ok(contracts::table
         .filter(contracts::id.eq(id))
         .filter(contracts::user_id.eq(user_id))
-        .select(ContractRow::as_select())
-        .get_result(conn)
+        .select(columns::<ContractRow>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -145,8 +148,8 @@ pub fn find_for(
         .filter(contracts::user_id.eq(user_id))
         .filter(contracts::formation_id.eq(formation_id))
         .filter(contracts::academic_year.eq(academic_year))
-        .select(ContractRow::as_select())
-        .get_result(conn)
+        .select(columns::<ContractRow>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -164,11 +167,11 @@ pub fn of_user(
             contracts::created_at.desc(),
         ))
         .select((
-            ContractRow::as_select(),
+            columns::<ContractRow>(),
             formations::code,
             formations::title,
         ))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// The contracts of a formation of a course for a year, in creation order (staff lists).
@@ -183,8 +186,8 @@ pub fn of_formation(
         .filter(contracts::formation_id.eq(formation_id))
         .filter(contracts::academic_year.eq(academic_year))
         .order(contracts::created_at.asc())
-        .select(ContractRow::as_select())
-        .load(conn)?)
+        .select(columns::<ContractRow>())
+        .load_on(conn)?)
 }
 
 /// Contracts of a course by state (staff counts): `(formation_id, state, count)`.
@@ -202,7 +205,7 @@ pub fn counts_by_state(
             contracts::state,
             diesel::dsl::count_star(),
         ))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// Saves a draft's answers if the contract is still at `revision` and in one of `states`;
@@ -227,7 +230,7 @@ pub fn save_draft(
         contracts::revision.eq(revision + 1),
         contracts::updated_at.eq(now_micros()),
     ))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(updated == 1)
 }
 
@@ -253,7 +256,7 @@ pub fn claim_for_signature(
         contracts::revision.eq(revision + 1),
         contracts::updated_at.eq(now),
     ))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(updated == 1)
 }
 
@@ -283,7 +286,7 @@ pub fn record_signature(
             contracts::validated_at.eq(None::<i64>),
             contracts::validated_by.eq(None::<String>),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -309,7 +312,7 @@ pub fn set_state(
         contracts::revision.eq(contracts::revision + 1),
         contracts::updated_at.eq(now),
     ))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(updated == 1)
 }
 
@@ -339,7 +342,7 @@ pub fn insert_signature(conn: &mut DbConn, new: &NewSignature<'_>) -> StoreResul
             contract_signatures::signed_at.eq(new.signed_at),
             contract_signatures::signed_by.eq(new.signed_by),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(id)
 }
 
@@ -348,8 +351,8 @@ pub fn signatures_of(conn: &mut DbConn, contract_id: &str) -> StoreResult<Vec<Si
     Ok(contract_signatures::table
         .filter(contract_signatures::contract_id.eq(contract_id))
         .order(contract_signatures::seq.asc())
-        .select(SignatureRow::as_select())
-        .load(conn)?)
+        .select(columns::<SignatureRow>())
+        .load_on(conn)?)
 }
 
 /// One signed version of a contract.
@@ -361,8 +364,8 @@ pub fn signature(
     Ok(contract_signatures::table
         .filter(contract_signatures::contract_id.eq(contract_id))
         .filter(contract_signatures::seq.eq(seq))
-        .select(SignatureRow::as_select())
-        .get_result(conn)
+        .select(columns::<SignatureRow>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -383,7 +386,7 @@ pub fn add_event(
             contract_events::detail.eq(detail.to_string()),
             contract_events::at.eq(now_micros()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -392,8 +395,8 @@ pub fn events_of(conn: &mut DbConn, contract_id: &str) -> StoreResult<Vec<EventR
     Ok(contract_events::table
         .filter(contract_events::contract_id.eq(contract_id))
         .order((contract_events::at.asc(), contract_events::id.asc()))
-        .select(EventRow::as_select())
-        .load(conn)?)
+        .select(columns::<EventRow>())
+        .load_on(conn)?)
 }
 
 /// Makes sure the counter of `scope` exists (done when a course is configured for a year,
@@ -402,7 +405,7 @@ pub fn ensure_counter(conn: &mut DbConn, scope: &str) -> StoreResult<()> {
     let exists = contract_counters::table
         .find(scope)
         .count()
-        .get_result::<i64>(conn)?
+        .get_result_on::<i64>(conn)?
         > 0;
     if !exists {
         diesel::insert_into(contract_counters::table)
@@ -410,7 +413,7 @@ pub fn ensure_counter(conn: &mut DbConn, scope: &str) -> StoreResult<()> {
                 contract_counters::scope.eq(scope),
                 contract_counters::last_value.eq(0_i64),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -421,17 +424,17 @@ pub fn ensure_counter(conn: &mut DbConn, scope: &str) -> StoreResult<()> {
 pub fn next_counter_value(conn: &mut DbConn, scope: &str) -> StoreResult<i64> {
     let updated = diesel::update(contract_counters::table.find(scope))
         .set(contract_counters::last_value.eq(contract_counters::last_value + 1_i64))
-        .execute(conn)?;
+        .execute_on(conn)?;
     if updated == 0 {
         ensure_counter(conn, scope)?;
         diesel::update(contract_counters::table.find(scope))
             .set(contract_counters::last_value.eq(contract_counters::last_value + 1_i64))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     contract_counters::table
         .find(scope)
         .select(contract_counters::last_value)
-        .get_result(conn)
+        .get_result_on(conn)
         .map_err(StoreError::from)
 }
 
@@ -441,5 +444,5 @@ pub fn graded_placements(conn: &mut DbConn, contract_id: &str) -> StoreResult<Ve
         .filter(grade_outbox::contract_id.eq(contract_id))
         .select(grade_outbox::resource_link_id)
         .distinct()
-        .load(conn)?)
+        .load_on(conn)?)
 }

@@ -2,6 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::schema::{course_configs, formation_groups, formations, unrouted_students, users};
 use super::users::User;
 use super::{DbConn, StoreResult, new_id, now_micros};
@@ -79,8 +82,8 @@ pub struct UnroutedRow {
 pub fn course_config(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<CourseConfigRow>> {
     Ok(course_configs::table
         .find(context_id)
-        .select(CourseConfigRow::as_select())
-        .get_result(conn)
+        .select(columns::<CourseConfigRow>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -102,7 +105,7 @@ pub fn put_course_config(
             course_configs::content_hash.eq(content_hash),
             course_configs::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     if updated == 0 {
         diesel::insert_into(course_configs::table)
             .values((
@@ -114,7 +117,7 @@ pub fn put_course_config(
                 course_configs::configured_at.eq(now),
                 course_configs::updated_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -124,27 +127,33 @@ pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<Format
     Ok(formations::table
         .filter(formations::context_id.eq(context_id))
         .order((formations::position.asc(), formations::code.asc()))
-        .select(FormationRow::as_select())
-        .load(conn)?)
+        .select(columns::<FormationRow>())
+        .load_on(conn)?)
 }
 
 /// The active formations of a course that `group_ids` map to, in file order: the routing
-/// query (one indexed lookup per group).
+/// query, one indexed lookup per group (a student has one or two groups; a fixed statement
+/// stays prepared, where an `IN` list of varying length is parsed again at every call).
 pub fn for_groups(
     conn: &mut DbConn,
     context_id: &str,
     group_ids: &[i64],
 ) -> StoreResult<Vec<FormationRow>> {
-    if group_ids.is_empty() {
-        return Ok(Vec::new());
+    let mut groups = group_ids.to_vec();
+    groups.sort_unstable();
+    groups.dedup();
+    let mut rows: Vec<FormationRow> = Vec::new();
+    for group in groups {
+        rows.extend(
+            formations::table
+                .inner_join(formation_groups::table)
+                .filter(formation_groups::context_id.eq(context_id))
+                .filter(formation_groups::group_id.eq(group))
+                .filter(formations::archived_at.is_null())
+                .select(columns::<FormationRow>())
+                .load_on(conn)?,
+        );
     }
-    let mut rows: Vec<FormationRow> = formations::table
-        .inner_join(formation_groups::table)
-        .filter(formation_groups::context_id.eq(context_id))
-        .filter(formation_groups::group_id.eq_any(group_ids))
-        .filter(formations::archived_at.is_null())
-        .select(FormationRow::as_select())
-        .load(conn)?;
     rows.sort_by(|a, b| (a.position, &a.code).cmp(&(b.position, &b.code)));
     rows.dedup_by(|a, b| a.id == b.id);
     Ok(rows)
@@ -159,8 +168,8 @@ pub fn by_code(
     Ok(formations::table
         .filter(formations::context_id.eq(context_id))
         .filter(formations::code.eq(code))
-        .select(FormationRow::as_select())
-        .get_result(conn)
+        .select(columns::<FormationRow>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -168,8 +177,8 @@ pub fn by_code(
 pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<FormationRow> {
     Ok(formations::table
         .find(id)
-        .select(FormationRow::as_select())
-        .get_result(conn)?)
+        .select(columns::<FormationRow>())
+        .get_result_on(conn)?)
 }
 
 /// Inserts a formation, or updates (and un-archives) the one with the same code. Returns its
@@ -203,7 +212,7 @@ pub fn upsert(
                     formations::archived_at.eq(None::<i64>),
                     formations::updated_at.eq(now),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
             Ok((row.id, Change::Updated))
         }
         None => {
@@ -222,7 +231,7 @@ pub fn upsert(
                     formations::created_at.eq(now),
                     formations::updated_at.eq(now),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
             Ok((id, Change::Created))
         }
     }
@@ -244,7 +253,7 @@ pub fn archive(conn: &mut DbConn, id: &str) -> StoreResult<()> {
             formations::archived_at.eq(Some(now)),
             formations::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -254,7 +263,7 @@ pub fn groups_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec
         .filter(formation_groups::context_id.eq(context_id))
         .order(formation_groups::group_id.asc())
         .select((formation_groups::group_id, formation_groups::formation_id))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 /// Replaces the group mapping of a course (no write when it did not change).
@@ -269,7 +278,7 @@ pub fn replace_groups(
         return Ok(false);
     }
     diesel::delete(formation_groups::table.filter(formation_groups::context_id.eq(context_id)))
-        .execute(conn)?;
+        .execute_on(conn)?;
     for (group, formation) in &wanted {
         diesel::insert_into(formation_groups::table)
             .values((
@@ -277,7 +286,7 @@ pub fn replace_groups(
                 formation_groups::group_id.eq(*group),
                 formation_groups::formation_id.eq(formation),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(true)
 }
@@ -298,7 +307,7 @@ pub fn record_unrouted(
             unrouted_students::last_seen.eq(now),
             unrouted_students::launches.eq(unrouted_students::launches + 1),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     if updated == 0 {
         diesel::insert_into(unrouted_students::table)
             .values((
@@ -309,7 +318,7 @@ pub fn record_unrouted(
                 unrouted_students::last_seen.eq(now),
                 unrouted_students::launches.eq(1),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -329,7 +338,7 @@ pub fn recently_unrouted(
         .filter(unrouted_students::group_ids.eq(&groups))
         .filter(unrouted_students::last_seen.gt(now_micros() - within))
         .count()
-        .get_result::<i64>(conn)?
+        .get_result_on::<i64>(conn)?
         > 0)
 }
 
@@ -338,13 +347,13 @@ pub fn is_unrouted(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreR
     Ok(unrouted_students::table
         .find((context_id, user_id))
         .count()
-        .get_result::<i64>(conn)?
+        .get_result_on::<i64>(conn)?
         > 0)
 }
 
 /// Forgets an unrouted student (they have been routed since).
 pub fn clear_unrouted(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResult<()> {
-    diesel::delete(unrouted_students::table.find((context_id, user_id))).execute(conn)?;
+    diesel::delete(unrouted_students::table.find((context_id, user_id))).execute_on(conn)?;
     Ok(())
 }
 
@@ -357,8 +366,8 @@ pub fn unrouted_of_context(
         .inner_join(users::table)
         .filter(unrouted_students::context_id.eq(context_id))
         .order(unrouted_students::last_seen.desc())
-        .select((UnroutedRow::as_select(), User::as_select()))
-        .load(conn)?)
+        .select((columns::<UnroutedRow>(), columns::<User>()))
+        .load_on(conn)?)
 }
 
 /// A formation of a course by id: `None` when the id belongs to another course (every
@@ -371,7 +380,7 @@ pub fn get_in_context(
     Ok(formations::table
         .filter(formations::context_id.eq(context_id))
         .filter(formations::id.eq(id))
-        .select(FormationRow::as_select())
-        .get_result(conn)
+        .select(columns::<FormationRow>())
+        .get_result_on(conn)
         .optional()?)
 }

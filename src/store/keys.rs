@@ -2,6 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::schema::tool_keys;
 use super::{DbConn, StoreResult, now_micros};
 
@@ -29,7 +32,7 @@ pub fn insert(
             tool_keys::public_jwk.eq(public_jwk),
             tool_keys::created_at.eq(now_micros()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -38,8 +41,8 @@ pub fn find_active(conn: &mut DbConn) -> StoreResult<Option<ToolKeyRow>> {
     Ok(tool_keys::table
         .filter(tool_keys::retired_at.is_null())
         .order((tool_keys::created_at.desc(), tool_keys::kid.desc()))
-        .select(ToolKeyRow::as_select())
-        .load(conn)?
+        .select(columns::<ToolKeyRow>())
+        .load_on(conn)?
         .into_iter()
         .next())
 }
@@ -54,15 +57,15 @@ pub fn published(conn: &mut DbConn, grace_micros: i64) -> StoreResult<Vec<ToolKe
                 .or(tool_keys::retired_at.gt(cutoff)),
         )
         .order((tool_keys::created_at.desc(), tool_keys::kid.desc()))
-        .select(ToolKeyRow::as_select())
-        .load(conn)?)
+        .select(columns::<ToolKeyRow>())
+        .load_on(conn)?)
 }
 
 pub fn list(conn: &mut DbConn) -> StoreResult<Vec<ToolKeyRow>> {
     Ok(tool_keys::table
         .order((tool_keys::created_at.desc(), tool_keys::kid.desc()))
-        .select(ToolKeyRow::as_select())
-        .load(conn)?)
+        .select(columns::<ToolKeyRow>())
+        .load_on(conn)?)
 }
 
 /// Retires every active key except `keep_kid`.
@@ -73,11 +76,11 @@ pub fn retire_all_but(conn: &mut DbConn, keep_kid: &str) -> StoreResult<usize> {
             .filter(tool_keys::kid.ne(keep_kid)),
     )
     .set(tool_keys::retired_at.eq(now_micros()))
-    .execute(conn)?)
+    .execute_on(conn)?)
 }
 
 /// Deletes keys retired longer ago than the grace period: they are no longer published.
 pub fn purge_expired(conn: &mut DbConn, grace_micros: i64) -> StoreResult<usize> {
     let cutoff = now_micros() - grace_micros;
-    Ok(diesel::delete(tool_keys::table.filter(tool_keys::retired_at.le(cutoff))).execute(conn)?)
+    Ok(diesel::delete(tool_keys::table.filter(tool_keys::retired_at.le(cutoff))).execute_on(conn)?)
 }

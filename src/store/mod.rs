@@ -7,6 +7,14 @@
 //! [`DbPool::write`], which take a pooled connection on the blocking thread pool; a request
 //! does its database work in as few of those calls as it can (each is a thread hand-off).
 //!
+//! Rule: every query runs through [`RunOnBackend`] (`load_on`, `get_result_on`,
+//! `execute_on`), never on `DbConn` itself. Diesel's
+//! `MultiConnection` re-serialises a query's whole SQL text at every execution (for the cache
+//! check and again for the binds), even for a statement it prepared long ago; matching on the
+//! variant runs the same DSL expression on the concrete connection, where a statement with a
+//! static query id is found in the cache by its type and its SQL is built once per
+//! connection. A test enforces the rule.
+//!
 //! Rule: no `.first()` with diesel. Diesel binds LIMIT as a parameter, and SQLite
 //! re-prepares a statement whose LIMIT is bound at *every* execution (it plans with the
 //! value). Unique lookups use `get_result`; short lists are loaded; paged staff lists may use
@@ -30,9 +38,69 @@ pub mod users;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
 use diesel::prelude::*;
+use diesel::query_dsl::LoadQuery;
+use diesel::query_dsl::methods::ExecuteDsl;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// Runs a diesel query on the connection's own backend: `query.load_on(conn)` instead of
+/// `query.load(conn)` (see the module docs for why). Implemented for every type; a query
+/// qualifies when diesel can run it on both SQLite and PostgreSQL.
+pub trait RunOnBackend: Sized {
+    /// `RunQueryDsl::load` on the concrete connection.
+    fn load_on<'q, U>(self, conn: &mut DbConn) -> QueryResult<Vec<U>>
+    where
+        Self: RunQueryDsl<SqliteConnection>
+            + RunQueryDsl<PgConnection>
+            + LoadQuery<'q, SqliteConnection, U>
+            + LoadQuery<'q, PgConnection, U>,
+    {
+        match conn {
+            DbConn::Sqlite(c) => RunQueryDsl::<SqliteConnection>::load(self, c),
+            DbConn::Pg(c) => RunQueryDsl::<PgConnection>::load(self, c),
+        }
+    }
+
+    /// `RunQueryDsl::get_result` on the concrete connection.
+    fn get_result_on<'q, U>(self, conn: &mut DbConn) -> QueryResult<U>
+    where
+        Self: RunQueryDsl<SqliteConnection>
+            + RunQueryDsl<PgConnection>
+            + LoadQuery<'q, SqliteConnection, U>
+            + LoadQuery<'q, PgConnection, U>,
+    {
+        match conn {
+            DbConn::Sqlite(c) => RunQueryDsl::<SqliteConnection>::get_result(self, c),
+            DbConn::Pg(c) => RunQueryDsl::<PgConnection>::get_result(self, c),
+        }
+    }
+
+    /// `RunQueryDsl::execute` on the concrete connection.
+    fn execute_on(self, conn: &mut DbConn) -> QueryResult<usize>
+    where
+        Self: RunQueryDsl<SqliteConnection>
+            + RunQueryDsl<PgConnection>
+            + ExecuteDsl<SqliteConnection>
+            + ExecuteDsl<PgConnection>,
+    {
+        match conn {
+            DbConn::Sqlite(c) => RunQueryDsl::<SqliteConnection>::execute(self, c),
+            DbConn::Pg(c) => RunQueryDsl::<PgConnection>::execute(self, c),
+        }
+    }
+}
+
+impl<T> RunOnBackend for T {}
+
+/// The columns of a row type, as a select clause that runs on both backends:
+/// `.select(columns::<User>())` where diesel's own `columns::<User>()` would tie the query
+/// to one backend type (and so to the `MultiConnection` path).
+pub fn columns<T: Selectable<diesel::sqlite::Sqlite>>()
+-> <T as Selectable<diesel::sqlite::Sqlite>>::SelectExpression {
+    T::construct_selection()
+}
 
 /// Migrations for SQLite, embedded in the binary.
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

@@ -2,6 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::schema::oidc_states;
 use super::{DbConn, StoreResult, now_micros};
 
@@ -23,7 +26,7 @@ pub struct OidcState {
 pub fn insert(conn: &mut DbConn, row: &OidcState) -> StoreResult<()> {
     diesel::insert_into(oidc_states::table)
         .values(row.clone())
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -32,20 +35,20 @@ pub fn find_valid(conn: &mut DbConn, state: &str) -> StoreResult<Option<OidcStat
     Ok(oidc_states::table
         .find(state)
         .filter(oidc_states::expires_at.ge(now_micros()))
-        .select(OidcState::as_select())
-        .get_result(conn)
+        .select(columns::<OidcState>())
+        .get_result_on(conn)
         .optional()?)
 }
 
 /// Consumes a state: true only for the one call that deleted it (a replay gets false).
 pub fn consume(conn: &mut DbConn, state: &str) -> StoreResult<bool> {
-    Ok(diesel::delete(oidc_states::table.find(state)).execute(conn)? == 1)
+    Ok(diesel::delete(oidc_states::table.find(state)).execute_on(conn)? == 1)
 }
 
 /// Deletes expired states; returns how many.
 pub fn purge_expired(conn: &mut DbConn) -> StoreResult<usize> {
     Ok(
         diesel::delete(oidc_states::table.filter(oidc_states::expires_at.lt(now_micros())))
-            .execute(conn)?,
+            .execute_on(conn)?,
     )
 }

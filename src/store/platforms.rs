@@ -2,6 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::schema::{deployments, platforms};
 use super::{DbConn, StoreResult, new_id, now_micros};
 
@@ -99,7 +102,7 @@ pub fn upsert(conn: &mut DbConn, spec: &PlatformSpec, origin: &str) -> StoreResu
                     platforms::role_map.eq(role_map.as_deref()),
                     platforms::updated_at.eq(now),
                 ))
-                .execute(conn)?;
+                .execute_on(conn)?;
             p.id
         }
         None => {
@@ -119,7 +122,7 @@ pub fn upsert(conn: &mut DbConn, spec: &PlatformSpec, origin: &str) -> StoreResu
                     created_at: now,
                     updated_at: now,
                 })
-                .execute(conn)?;
+                .execute_on(conn)?;
             id
         }
     };
@@ -138,7 +141,7 @@ pub fn add_deployment(
     let exists = deployments::table
         .find((platform_id, deployment_id))
         .count()
-        .get_result::<i64>(conn)?
+        .get_result_on::<i64>(conn)?
         > 0;
     if !exists {
         diesel::insert_into(deployments::table)
@@ -147,7 +150,7 @@ pub fn add_deployment(
                 deployments::deployment_id.eq(deployment_id),
                 deployments::created_at.eq(now_micros()),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -155,15 +158,15 @@ pub fn add_deployment(
 pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Platform> {
     Ok(platforms::table
         .find(id)
-        .select(Platform::as_select())
-        .get_result(conn)?)
+        .select(columns::<Platform>())
+        .get_result_on(conn)?)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<Platform>> {
     Ok(platforms::table
         .find(id)
-        .select(Platform::as_select())
-        .get_result(conn)
+        .select(columns::<Platform>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -175,8 +178,8 @@ pub fn find_by_issuer_and_client_id(
     Ok(platforms::table
         .filter(platforms::issuer.eq(issuer))
         .filter(platforms::client_id.eq(client_id))
-        .select(Platform::as_select())
-        .get_result(conn)
+        .select(columns::<Platform>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -184,16 +187,16 @@ pub fn find_by_issuer_and_client_id(
 pub fn find_by_issuer(conn: &mut DbConn, issuer: &str) -> StoreResult<Vec<Platform>> {
     Ok(platforms::table
         .filter(platforms::issuer.eq(issuer))
-        .select(Platform::as_select())
+        .select(columns::<Platform>())
         .order(platforms::created_at.asc())
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 pub fn list(conn: &mut DbConn) -> StoreResult<Vec<Platform>> {
     Ok(platforms::table
-        .select(Platform::as_select())
+        .select(columns::<Platform>())
         .order((platforms::issuer.asc(), platforms::client_id.asc()))
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 pub fn deployments_of(conn: &mut DbConn, platform_id: &str) -> StoreResult<Vec<String>> {
@@ -201,7 +204,7 @@ pub fn deployments_of(conn: &mut DbConn, platform_id: &str) -> StoreResult<Vec<S
         .filter(deployments::platform_id.eq(platform_id))
         .select(deployments::deployment_id)
         .order(deployments::deployment_id.asc())
-        .load(conn)?)
+        .load_on(conn)?)
 }
 
 pub fn has_deployment(
@@ -212,7 +215,7 @@ pub fn has_deployment(
     Ok(deployments::table
         .find((platform_id, deployment_id))
         .count()
-        .get_result::<i64>(conn)?
+        .get_result_on::<i64>(conn)?
         > 0)
 }
 
@@ -223,7 +226,7 @@ pub fn remove(conn: &mut DbConn, issuer: &str, client_id: &str) -> StoreResult<b
             .filter(platforms::issuer.eq(issuer))
             .filter(platforms::client_id.eq(client_id)),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(n > 0)
 }
 
@@ -233,6 +236,6 @@ pub fn remove_deployment(
     platform_id: &str,
     deployment_id: &str,
 ) -> StoreResult<bool> {
-    let n = diesel::delete(deployments::table.find((platform_id, deployment_id))).execute(conn)?;
+    let n = diesel::delete(deployments::table.find((platform_id, deployment_id))).execute_on(conn)?;
     Ok(n > 0)
 }

@@ -2,6 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::schema::questionnaire_drafts;
 use super::{DbConn, StoreResult, new_id, now_micros};
 
@@ -57,11 +60,11 @@ pub fn insert(conn: &mut DbConn, new: &NewDraft<'_>) -> StoreResult<DraftRow> {
             questionnaire_drafts::created_at.eq(now),
             questionnaire_drafts::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(questionnaire_drafts::table
         .find(&id)
-        .select(DraftRow::as_select())
-        .get_result(conn)?)
+        .select(columns::<DraftRow>())
+        .get_result_on(conn)?)
 }
 
 /// A draft of a course by id (`None` for another course's).
@@ -73,8 +76,8 @@ pub fn get_in_context(
     Ok(questionnaire_drafts::table
         .filter(questionnaire_drafts::context_id.eq(context_id))
         .filter(questionnaire_drafts::id.eq(id))
-        .select(DraftRow::as_select())
-        .get_result(conn)
+        .select(columns::<DraftRow>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -83,8 +86,8 @@ pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<DraftR
     Ok(questionnaire_drafts::table
         .filter(questionnaire_drafts::context_id.eq(context_id))
         .order(questionnaire_drafts::updated_at.desc())
-        .select(DraftRow::as_select())
-        .load(conn)?)
+        .select(columns::<DraftRow>())
+        .load_on(conn)?)
 }
 
 /// What a save changes.
@@ -118,7 +121,7 @@ pub fn update(
         questionnaire_drafts::updated_by.eq(update.user_id),
         questionnaire_drafts::updated_at.eq(now_micros()),
     ))
-    .execute(conn)?
+    .execute_on(conn)?
         == 1)
 }
 
@@ -129,6 +132,6 @@ pub fn delete(conn: &mut DbConn, context_id: &str, id: &str) -> StoreResult<bool
             .filter(questionnaire_drafts::context_id.eq(context_id))
             .filter(questionnaire_drafts::id.eq(id)),
     )
-    .execute(conn)?
+    .execute_on(conn)?
         > 0)
 }

@@ -2,6 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::schema::questionnaire_versions;
 use super::{DbConn, StoreResult, new_id, now_micros};
 
@@ -46,8 +49,8 @@ pub fn latest(conn: &mut DbConn, context_id: &str, key: &str) -> StoreResult<Opt
         .filter(questionnaire_versions::context_id.eq(context_id))
         .filter(questionnaire_versions::questionnaire_key.eq(key))
         .order(questionnaire_versions::version.desc())
-        .select(VersionRow::as_select())
-        .load(conn)?;
+        .select(columns::<VersionRow>())
+        .load_on(conn)?;
     Ok(versions.into_iter().next())
 }
 
@@ -62,8 +65,8 @@ pub fn by_number(
         .filter(questionnaire_versions::context_id.eq(context_id))
         .filter(questionnaire_versions::questionnaire_key.eq(key))
         .filter(questionnaire_versions::version.eq(version))
-        .select(VersionRow::as_select())
-        .get_result(conn)
+        .select(columns::<VersionRow>())
+        .get_result_on(conn)
         .optional()?)
 }
 
@@ -71,8 +74,8 @@ pub fn by_number(
 pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<VersionRow> {
     Ok(questionnaire_versions::table
         .find(id)
-        .select(VersionRow::as_select())
-        .get_result(conn)?)
+        .select(columns::<VersionRow>())
+        .get_result_on(conn)?)
 }
 
 /// The file name and source text of a version (to load it).
@@ -83,7 +86,7 @@ pub fn source(conn: &mut DbConn, id: &str) -> StoreResult<(String, String)> {
             questionnaire_versions::file_name,
             questionnaire_versions::source,
         ))
-        .get_result(conn)?)
+        .get_result_on(conn)?)
 }
 
 /// Every version published in a course, by key then version.
@@ -94,8 +97,8 @@ pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<Versio
             questionnaire_versions::questionnaire_key.asc(),
             questionnaire_versions::version.asc(),
         ))
-        .select(VersionRow::as_select())
-        .load(conn)?)
+        .select(columns::<VersionRow>())
+        .load_on(conn)?)
 }
 
 /// Publishes a new version unless the latest one of the key has the same content hash
@@ -129,7 +132,7 @@ pub fn publish(
             questionnaire_versions::source.eq(new.source),
             questionnaire_versions::published_at.eq(now_micros()),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(Published {
         row: get(conn, &id)?,
         created: true,

@@ -4,6 +4,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::schema::registration_invites;
 use super::{DbConn, StoreResult, new_id, now_micros};
 
@@ -37,11 +40,11 @@ pub fn insert(conn: &mut DbConn, token_hash: &str, expires_at: i64) -> StoreResu
             registration_invites::created_at.eq(now_micros()),
             registration_invites::expires_at.eq(expires_at),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(registration_invites::table
         .find(&id)
-        .select(Invite::as_select())
-        .get_result(conn)?)
+        .select(columns::<Invite>())
+        .get_result_on::<Invite>(conn)?)
 }
 
 /// Claims the unused, unexpired invite with this hash for one registration: exactly one
@@ -58,11 +61,11 @@ pub fn claim(
             .filter(registration_invites::expires_at.gt(now)),
     )
     .set(registration_invites::used_at.eq(now))
-    .execute(conn)?;
+    .execute_on(conn)?;
     let invite = registration_invites::table
         .filter(registration_invites::token_hash.eq(token_hash))
-        .select(Invite::as_select())
-        .get_result(conn)
+        .select(columns::<Invite>())
+        .get_result_on::<Invite>(conn)
         .optional()?;
     Ok(match (n, invite) {
         (1, Some(invite)) => Ok(invite.id),
@@ -80,7 +83,7 @@ pub fn release(conn: &mut DbConn, id: &str) -> StoreResult<()> {
             .filter(registration_invites::platform_id.is_null()),
     )
     .set(registration_invites::used_at.eq(None::<i64>))
-    .execute(conn)?;
+    .execute_on(conn)?;
     Ok(())
 }
 
@@ -88,6 +91,6 @@ pub fn release(conn: &mut DbConn, id: &str) -> StoreResult<()> {
 pub fn consume(conn: &mut DbConn, id: &str, platform_id: &str) -> StoreResult<()> {
     diesel::update(registration_invites::table.find(id))
         .set(registration_invites::platform_id.eq(platform_id))
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }

@@ -2,6 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::contexts::Context;
 use super::schema::{contexts, sessions, users};
 use super::users::User;
@@ -39,7 +42,7 @@ pub struct SessionRow {
 pub fn insert(conn: &mut DbConn, row: &SessionRow) -> StoreResult<()> {
     diesel::insert_into(sessions::table)
         .values(row.clone())
-        .execute(conn)?;
+        .execute_on(conn)?;
     Ok(())
 }
 
@@ -48,15 +51,15 @@ pub fn find_valid(conn: &mut DbConn, id: &str) -> StoreResult<Option<SessionRow>
     Ok(sessions::table
         .find(id)
         .filter(sessions::expires_at.gt(now_micros()))
-        .select(SessionRow::as_select())
-        .get_result(conn)
+        .select(columns::<SessionRow>())
+        .get_result_on(conn)
         .optional()?)
 }
 
 pub fn purge_expired(conn: &mut DbConn) -> StoreResult<usize> {
     Ok(
         diesel::delete(sessions::table.filter(sessions::expires_at.lt(now_micros())))
-            .execute(conn)?,
+            .execute_on(conn)?,
     )
 }
 
@@ -71,10 +74,10 @@ pub fn find_valid_with_people(
         .filter(sessions::id.eq(id))
         .filter(sessions::expires_at.gt(now_micros()))
         .select((
-            SessionRow::as_select(),
-            User::as_select(),
-            Context::as_select(),
+            columns::<SessionRow>(),
+            columns::<User>(),
+            columns::<Context>(),
         ))
-        .get_result(conn)
+        .get_result_on(conn)
         .optional()?)
 }

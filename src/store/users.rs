@@ -2,6 +2,9 @@
 
 use diesel::prelude::*;
 
+use crate::store::RunOnBackend;
+use super::columns;
+
 use super::schema::{user_groups, users};
 use super::{DbConn, StoreResult, new_id, now_micros};
 
@@ -33,8 +36,8 @@ pub fn upsert(conn: &mut DbConn, platform_id: &str, who: &UserIdentity) -> Store
     let existing = users::table
         .filter(users::platform_id.eq(platform_id))
         .filter(users::sub.eq(&who.sub))
-        .select(User::as_select())
-        .get_result(conn)
+        .select(columns::<User>())
+        .get_result_on::<User>(conn)
         .optional()?;
     if let Some(user) = existing {
         if user.identity() == *who {
@@ -50,7 +53,7 @@ pub fn upsert(conn: &mut DbConn, platform_id: &str, who: &UserIdentity) -> Store
                 users::username.eq(&who.username),
                 users::updated_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
         return get(conn, &user.id);
     }
     let id = new_id();
@@ -68,7 +71,7 @@ pub fn upsert(conn: &mut DbConn, platform_id: &str, who: &UserIdentity) -> Store
             users::created_at.eq(now),
             users::updated_at.eq(now),
         ))
-        .execute(conn)?;
+        .execute_on(conn)?;
     get(conn, &id)
 }
 
@@ -90,8 +93,8 @@ impl User {
 pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<User> {
     Ok(users::table
         .find(id)
-        .select(User::as_select())
-        .get_result(conn)?)
+        .select(columns::<User>())
+        .get_result_on::<User>(conn)?)
 }
 
 /// Replaces the Moodle group ids of a user in a course with those of the latest launch
@@ -106,7 +109,7 @@ pub fn set_groups(
         .filter(user_groups::context_id.eq(context_id))
         .filter(user_groups::user_id.eq(user_id))
         .select(user_groups::group_id)
-        .load(conn)?;
+        .load_on(conn)?;
     known.sort_unstable();
     let mut wanted = group_ids.to_vec();
     wanted.sort_unstable();
@@ -119,7 +122,7 @@ pub fn set_groups(
             .filter(user_groups::context_id.eq(context_id))
             .filter(user_groups::user_id.eq(user_id)),
     )
-    .execute(conn)?;
+    .execute_on(conn)?;
     let now = now_micros();
     for group in &wanted {
         diesel::insert_into(user_groups::table)
@@ -129,7 +132,7 @@ pub fn set_groups(
                 user_groups::group_id.eq(*group),
                 user_groups::seen_at.eq(now),
             ))
-            .execute(conn)?;
+            .execute_on(conn)?;
     }
     Ok(())
 }
@@ -141,5 +144,5 @@ pub fn group_counts(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<(i64
         .group_by(user_groups::group_id)
         .select((user_groups::group_id, diesel::dsl::count_star()))
         .order(user_groups::group_id.asc())
-        .load(conn)?)
+        .load_on(conn)?)
 }

@@ -6,7 +6,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::ContractError;
-use crate::contract::student::Student;
+use crate::contract::student::{Student, Workspace};
 use crate::course::routing::{self, Routing};
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -53,7 +53,8 @@ fn load(conn: &mut DbConn, student: &Student) -> Result<Home, ContractError> {
                 formations::clear_unrouted(conn, context_id, user_id)?;
             }
             if let [one] = formations.as_slice() {
-                let overview = super::overview::load(conn, student, &one.code)?;
+                let ws = Workspace::open_routed(conn, student, config, one.clone())?;
+                let overview = super::overview::load_with(conn, student, ws)?;
                 return Ok(Home::One(Box::new(overview)));
             }
             let mut choices = Vec::new();

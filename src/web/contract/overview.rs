@@ -39,6 +39,15 @@ pub struct OtherContract {
 /// Reads the overview of formation `code` for the student.
 pub fn load(conn: &mut DbConn, student: &Student, code: &str) -> Result<Overview, ContractError> {
     let ws = Workspace::open(conn, student, code)?;
+    load_with(conn, student, ws)
+}
+
+/// The overview around an open workspace.
+pub fn load_with(
+    conn: &mut DbConn,
+    student: &Student,
+    ws: Workspace,
+) -> Result<Overview, ContractError> {
     let signed = match &ws.contract {
         Some(c) if c.signature_seq > 0 => student::signed_view(conn, c.clone())?,
         _ => None,
