@@ -42,7 +42,7 @@ pub async fn load(dir: Option<PathBuf>, settings: &Settings) -> anyhow::Result<i
     };
     print_diagnostics(demo.warnings());
     let db = super::open_db(settings).await?;
-    let loaded = db.run(move |conn| Ok(demo.load(conn))).await?;
+    let loaded = db.run(move |c| Ok(demo.load(c))).await?;
     match loaded {
         Ok((platform, applied)) => {
             let published: Vec<String> = applied

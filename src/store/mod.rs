@@ -46,7 +46,7 @@ use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 /// Runs a diesel query on the connection's own backend: `query.load_on(conn)` instead of
-/// `query.load(conn)` (see the module docs for why). Implemented for every type; a query
+/// diesel's `load` on `DbConn` (see the module docs for why). Implemented for every type; a query
 /// qualifies when diesel can run it on both SQLite and PostgreSQL.
 pub trait RunOnBackend: Sized {
     /// `RunQueryDsl::load` on the concrete connection.
@@ -95,7 +95,7 @@ pub trait RunOnBackend: Sized {
 impl<T> RunOnBackend for T {}
 
 /// The columns of a row type, as a select clause that runs on both backends:
-/// `.select(columns::<User>())` where diesel's own `columns::<User>()` would tie the query
+/// `.select(columns::<User>())` where diesel's `as_select()` would tie the query
 /// to one backend type (and so to the `MultiConnection` path).
 pub fn columns<T: Selectable<diesel::sqlite::Sqlite>>()
 -> <T as Selectable<diesel::sqlite::Sqlite>>::SelectExpression {
@@ -394,6 +394,47 @@ pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// Queries run on the concrete connection (`load_on`, `get_result_on`, `execute_on`):
+    /// diesel's own methods called with the `MultiConnection` rebuild the SQL at every call.
+    #[test]
+    fn queries_run_on_the_backend() {
+        let banned = [
+            concat!(".load", "(conn)"),
+            concat!(".load", "::<"),
+            concat!(".get_result", "(conn)"),
+            concat!(".get_result", "::<"),
+            concat!(".get_results", "(conn)"),
+            concat!(".execute", "(conn)"),
+            concat!("::as_", "select()"),
+        ];
+        fn walk(dir: &std::path::Path, banned: &[&str], offenders: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, banned, offenders);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for b in banned {
+                        if text.contains(b) {
+                            offenders.push(format!("{}: {b}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut offenders = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &banned,
+            &mut offenders,
+        );
+        assert!(
+            offenders.is_empty(),
+            "run queries with load_on/get_result_on/execute_on and select columns::<T>(): \
+             {offenders:?}"
+        );
+    }
+
     /// Diesel binds LIMIT as a parameter, which makes SQLite re-prepare at every execution:
     /// `.first()` is banned from the tool's queries (see the module docs).
     #[test]
