@@ -86,7 +86,7 @@ pub fn formation_data(row: &FormationRow) -> Result<Formation, CourseError> {
 type PreparedCache = RwLock<HashMap<(String, i64), Arc<PreparedFormation>>>;
 
 /// Prepared formations by (id, updated_at): preparing renders Markdown and parses item
-/// conditions, done once per formation version per process.
+/// conditions and the information text, done once per formation version per process.
 static PREPARED: LazyLock<PreparedCache> = LazyLock::new(Default::default);
 
 /// The formation of a row, prepared for the engine (cached).
@@ -97,7 +97,8 @@ pub fn prepared_formation(row: &FormationRow) -> Result<Arc<PreparedFormation>, 
     {
         return Ok(p.clone());
     }
-    let prepared = Arc::new(PreparedFormation::new(formation_data(row)?));
+    let prepared =
+        Arc::new(PreparedFormation::new(formation_data(row)?).with_info(row.info.as_deref()));
     if let Ok(mut cache) = PREPARED.write() {
         if cache.len() >= 1024 {
             cache.clear();

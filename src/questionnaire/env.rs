@@ -101,6 +101,8 @@ pub(crate) struct PreparedItem {
 pub struct PreparedFormation {
     formation: Formation,
     pub(crate) lists: BTreeMap<String, Vec<PreparedItem>>,
+    /// The formation's information text (Markdown from the course file), as safe HTML.
+    info_html: Option<String>,
 }
 
 impl PreparedFormation {
@@ -121,12 +123,27 @@ impl PreparedFormation {
                 (name.clone(), prepared)
             })
             .collect();
-        PreparedFormation { formation, lists }
+        PreparedFormation {
+            formation,
+            lists,
+            info_html: None,
+        }
+    }
+
+    /// Adds the formation's information text (Markdown), rendered once here.
+    pub fn with_info(mut self, info: Option<&str>) -> Self {
+        self.info_html = info.map(markdown::to_safe_html);
+        self
     }
 
     /// The formation data.
     pub fn formation(&self) -> &Formation {
         &self.formation
+    }
+
+    /// The information text as safe HTML, if the formation has one.
+    pub fn info_html(&self) -> Option<&str> {
+        self.info_html.as_deref()
     }
 }
 
@@ -208,7 +225,7 @@ impl Environment {
         self.formation.formation()
     }
 
-    pub(crate) fn prepared(&self) -> &PreparedFormation {
+    pub fn prepared(&self) -> &PreparedFormation {
         &self.formation
     }
 

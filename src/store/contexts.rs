@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
 use super::columns;
+use crate::store::RunOnBackend;
 
 use super::schema::{contexts, resource_links};
 use super::{DbConn, StoreResult, new_id, now_micros};

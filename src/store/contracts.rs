@@ -5,8 +5,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
 use super::columns;
+use crate::store::RunOnBackend;
 
 use super::schema::{
     contract_counters, contract_events, contract_signatures, contracts, formations, grade_outbox,

@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
 use super::columns;
+use crate::store::RunOnBackend;
 
 use super::schema::{course_configs, formation_groups, formations, unrouted_students, users};
 use super::users::User;

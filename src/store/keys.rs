@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
 use super::columns;
+use crate::store::RunOnBackend;
 
 use super::schema::tool_keys;
 use super::{DbConn, StoreResult, now_micros};
@@ -82,5 +82,8 @@ pub fn retire_all_but(conn: &mut DbConn, keep_kid: &str) -> StoreResult<usize> {
 /// Deletes keys retired longer ago than the grace period: they are no longer published.
 pub fn purge_expired(conn: &mut DbConn, grace_micros: i64) -> StoreResult<usize> {
     let cutoff = now_micros() - grace_micros;
-    Ok(diesel::delete(tool_keys::table.filter(tool_keys::retired_at.le(cutoff))).execute_on(conn)?)
+    Ok(
+        diesel::delete(tool_keys::table.filter(tool_keys::retired_at.le(cutoff)))
+            .execute_on(conn)?,
+    )
 }

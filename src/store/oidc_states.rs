@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
 use super::columns;
+use crate::store::RunOnBackend;
 
 use super::schema::oidc_states;
 use super::{DbConn, StoreResult, now_micros};

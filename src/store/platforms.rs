@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
 use super::columns;
+use crate::store::RunOnBackend;
 
 use super::schema::{deployments, platforms};
 use super::{DbConn, StoreResult, new_id, now_micros};
@@ -236,6 +236,7 @@ pub fn remove_deployment(
     platform_id: &str,
     deployment_id: &str,
 ) -> StoreResult<bool> {
-    let n = diesel::delete(deployments::table.find((platform_id, deployment_id))).execute_on(conn)?;
+    let n =
+        diesel::delete(deployments::table.find((platform_id, deployment_id))).execute_on(conn)?;
     Ok(n > 0)
 }

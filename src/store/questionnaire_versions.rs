@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
 use super::columns;
+use crate::store::RunOnBackend;
 
 use super::schema::questionnaire_versions;
 use super::{DbConn, StoreResult, new_id, now_micros};

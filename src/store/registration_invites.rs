@@ -4,8 +4,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
 use super::columns;
+use crate::store::RunOnBackend;
 
 use super::schema::registration_invites;
 use super::{DbConn, StoreResult, new_id, now_micros};

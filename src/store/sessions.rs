@@ -2,8 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
 use super::columns;
+use crate::store::RunOnBackend;
 
 use super::contexts::Context;
 use super::schema::{contexts, sessions, users};

@@ -21,7 +21,6 @@ use crate::contract::student::{Student, Workspace};
 use crate::course::Contact;
 use crate::error::{AppError, AppResult};
 use crate::lti::roles::ToolRole;
-use crate::questionnaire::markdown::to_safe_html;
 use crate::state::AppState;
 
 use super::session::Session;
@@ -150,7 +149,7 @@ fn formation_context(chrome: &Chrome, ws: &Workspace) -> Value {
         title => ws.formation.title.clone(),
         url => chrome.contract_url(&ws.formation.code),
         referent => contact_value(&ws.formation.referent),
-        info_html => ws.formation.info.as_deref().map(to_safe_html),
+        info_html => ws.env.prepared().info_html(),
     }
 }
 
