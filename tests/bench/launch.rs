@@ -4,7 +4,8 @@
 //! launches per second and the server's CPU time per launch (from /proc, whole run).
 //!
 //! `make bench` (or `cargo bench --bench launch`). Knobs: BENCH_LAUNCHES (default 3000),
-//! BENCH_CONCURRENCY (default 8).
+//! BENCH_CONCURRENCY (default 8), BENCH_MODE (`login`, `launch` = login and id_token post,
+//! `page` = the first page again; unset = complete launches).
 
 #[path = "common.rs"]
 #[allow(dead_code)]
@@ -96,7 +97,8 @@ async fn main() {
 
     // Warm-up (JWKS fetch, caches, SQLite pages).
     let first_page = one_launch(&client, &base, &platform, &hints[0]).await;
-    // BENCH_MODE=login|page measures one step alone (login initiations, or first pages).
+    // BENCH_MODE=login|page measures one step alone (login initiations, or first pages);
+    // BENCH_MODE=launch stops before the first page (login initiation and id_token post).
     let mode = std::env::var("BENCH_MODE").unwrap_or_default();
 
     let pid = server.id();
@@ -125,6 +127,10 @@ async fn main() {
                 }
                 let hint = &hints[i % hints.len()];
                 match mode.as_str() {
+                    "launch" => {
+                        common::launch(&client, &base, &platform.base, &platform.initiation(hint))
+                            .await;
+                    }
                     "login" => {
                         let r = client
                             .post(format!("{base}/lti/login"))
