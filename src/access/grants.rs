@@ -3,11 +3,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
-use crate::store::columns;
-
 use crate::store::schema::course_grants;
-use crate::store::{DbConn, StoreResult, new_id, now_micros};
+use crate::store::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 
 pub const DESIGNER: &str = "designer";
 pub const GESTIONNAIRE: &str = "gestionnaire";

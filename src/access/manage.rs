@@ -3,9 +3,6 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
-
-use crate::store::RunOnBackend;
-use crate::store::columns;
 use serde::Serialize;
 
 use super::audit::{Actor, action};
@@ -14,7 +11,7 @@ use crate::roster::members;
 use crate::store::formations::{self, FormationRow};
 use crate::store::schema::users;
 use crate::store::users::{User, UserIdentity};
-use crate::store::{DbConn, StoreError, context_launches};
+use crate::store::{DbConn, RunOnBackend, StoreError, columns, context_launches};
 
 /// Why a grant or a revocation was refused (French, shown as is).
 #[derive(Debug, thiserror::Error)]

@@ -3,14 +3,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::prelude::*;
-
-use crate::store::RunOnBackend;
-use crate::store::columns;
 use serde::Serialize;
 
 use crate::store::schema::{contracts, users};
 use crate::store::users::User;
-use crate::store::{DbConn, StoreResult, context_launches, contexts, contracts as contract_store};
+use crate::store::{
+    DbConn, RunOnBackend, StoreResult, columns, context_launches, contexts,
+    contracts as contract_store,
+};
 
 /// At most this many people per search.
 pub const MAX_RESULTS: usize = 50;

@@ -3,8 +3,6 @@
 use std::collections::BTreeMap;
 
 use diesel::prelude::*;
-
-use crate::store::RunOnBackend;
 use serde::Serialize;
 
 use super::Contact;
@@ -12,7 +10,7 @@ use super::file::is_academic_year;
 use crate::access::audit::{Actor, action};
 use crate::store::formations::{self, CourseConfigRow};
 use crate::store::schema::{contracts, course_configs, course_years};
-use crate::store::{DbConn, StoreError, contracts as contract_store, now_micros};
+use crate::store::{DbConn, RunOnBackend, StoreError, contracts as contract_store, now_micros};
 
 /// What `source_file` says when the course was configured in the tool's screens.
 pub const SCREENS: &str = "écrans de configuration";

@@ -2,11 +2,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
-use crate::store::columns;
-
 use crate::store::schema::contract_comments;
-use crate::store::{DbConn, StoreResult, new_id, now_micros};
+use crate::store::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 
 /// Seen by staff only.
 pub const STAFF: &str = "staff";

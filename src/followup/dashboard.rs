@@ -6,8 +6,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::prelude::*;
-
-use crate::store::RunOnBackend;
 use serde::Serialize;
 
 use super::{Scope, fold};
@@ -15,7 +13,7 @@ use crate::store::schema::{
     context_launches, contracts, formation_groups, moodle_group_members, roster_members,
     user_groups, users,
 };
-use crate::store::{DbConn, StoreResult, micros_to_datetime};
+use crate::store::{DbConn, RunOnBackend, StoreResult, micros_to_datetime};
 
 /// The state of a student who has no contract yet (from the roster or a launch).
 pub const NOT_STARTED: &str = "not_started";

@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
-
 use super::Scope;
 use crate::contract::ContractError;
 use crate::course::{self, versions};
@@ -16,7 +14,7 @@ use crate::questionnaire::{
     AnswerValue, Answers, Environment, Identity, QuestionKind, Questionnaire,
 };
 use crate::store::schema::{contracts, formations, users};
-use crate::store::{DbConn, StoreError};
+use crate::store::{DbConn, RunOnBackend, StoreError};
 
 /// Contracts read per query.
 pub const BATCH: usize = 500;

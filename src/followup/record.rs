@@ -3,9 +3,6 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-
-use crate::store::RunOnBackend;
-use crate::store::columns;
 use serde::Serialize;
 
 use super::Scope;
@@ -20,7 +17,7 @@ use crate::store::contracts::{self, ContractRow, EventRow};
 use crate::store::formations::FormationRow;
 use crate::store::schema::{contracts as contracts_t, users};
 use crate::store::users::User;
-use crate::store::{DbConn, StoreError, StoreResult};
+use crate::store::{DbConn, RunOnBackend, StoreError, StoreResult, columns};
 
 /// A contract of the scope, by id; `None` when it does not exist or is outside the scope (the
 /// course and the formations are in the query).

@@ -3,10 +3,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
-
 use crate::store::schema::ags_line_items;
-use crate::store::{DbConn, StoreResult, now_micros};
+use crate::store::{DbConn, RunOnBackend, StoreResult, now_micros};
 
 /// The line item URL remembered for a placement.
 pub fn find(conn: &mut DbConn, resource_link_id: &str) -> StoreResult<Option<String>> {

@@ -3,13 +3,10 @@
 //! delivery (a lease, and `SKIP LOCKED` on PostgreSQL), their bookkeeping, and status.
 
 use diesel::prelude::*;
-
-use crate::store::RunOnBackend;
-use crate::store::columns;
 use serde::Serialize;
 
 use crate::store::schema::{contexts, grade_outbox, resource_links, users};
-use crate::store::{DbConn, StoreResult, new_id, now_micros, write_tx};
+use crate::store::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros, write_tx};
 
 /// Moodle compares score timestamps by whole seconds (`strtotime`): successive changes for
 /// one user and placement are spaced by at least this much.

@@ -5,15 +5,13 @@
 use std::collections::{BTreeMap, HashSet};
 
 use diesel::prelude::*;
-
-use crate::store::RunOnBackend;
 use serde::Serialize;
 
 use crate::moodle_ws::{self, CourseGroup, GroupMembers, WebService, WsError};
 use crate::state::AppState;
 use crate::store::contexts::Context;
 use crate::store::schema::{moodle_group_members, moodle_groups, platform_webservices};
-use crate::store::{DbConn, StoreError, StoreResult, now_micros, users};
+use crate::store::{DbConn, RunOnBackend, StoreError, StoreResult, now_micros, users};
 
 use super::members;
 

@@ -4,14 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
-
-use crate::store::RunOnBackend;
-use crate::store::columns;
 use serde::Serialize;
 
 use crate::lti::nrps::Member;
 use crate::store::schema::{roster_members, roster_syncs};
-use crate::store::{DbConn, StoreError, StoreResult, context_launches};
+use crate::store::{DbConn, RunOnBackend, StoreError, StoreResult, columns, context_launches};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = roster_members)]

@@ -3,8 +3,6 @@
 //! groups when the platform has a web service token; and the schedule of the worker.
 
 use diesel::prelude::*;
-
-use crate::store::RunOnBackend;
 use serde::Serialize;
 
 use crate::access_tokens::CallError;
@@ -13,7 +11,8 @@ use crate::lti::nrps::{self, SCOPE_MEMBERSHIP_READONLY};
 use crate::state::AppState;
 use crate::store::schema::resource_links;
 use crate::store::{
-    DbConn, StoreError, StoreResult, context_launches, contexts, now_micros, platforms,
+    DbConn, RunOnBackend, StoreError, StoreResult, context_launches, contexts, now_micros,
+    platforms,
 };
 
 use super::groups::{self, GroupsError, GroupsReport};

@@ -3,10 +3,8 @@
 
 use diesel::prelude::*;
 
-use crate::store::RunOnBackend;
-
 use super::schema::{context_launches, users};
-use super::{DbConn, StoreResult};
+use super::{DbConn, RunOnBackend, StoreResult};
 
 /// The latest launch is rewritten only when it is older than this.
 const REFRESH_MICROS: i64 = 3_600_000_000;

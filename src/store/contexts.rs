@@ -2,11 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::columns;
-use crate::store::RunOnBackend;
-
 use super::schema::{contexts, resource_links};
-use super::{DbConn, StoreResult, new_id, now_micros};
+use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = contexts)]

@@ -5,13 +5,10 @@
 
 use diesel::prelude::*;
 
-use super::columns;
-use crate::store::RunOnBackend;
-
 use super::schema::{
     contract_counters, contract_events, contract_signatures, contracts, formations, grade_outbox,
 };
-use super::{DbConn, StoreError, StoreResult, new_id, now_micros};
+use super::{DbConn, RunOnBackend, StoreError, StoreResult, columns, new_id, now_micros};
 
 /// A contract row.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]

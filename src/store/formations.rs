@@ -2,12 +2,9 @@
 
 use diesel::prelude::*;
 
-use super::columns;
-use crate::store::RunOnBackend;
-
 use super::schema::{course_configs, formation_groups, formations, unrouted_students, users};
 use super::users::User;
-use super::{DbConn, StoreResult, new_id, now_micros};
+use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 
 /// A formation of a course (archived ones are kept: contracts point to them).
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]

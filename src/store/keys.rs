@@ -2,11 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::columns;
-use crate::store::RunOnBackend;
-
 use super::schema::tool_keys;
-use super::{DbConn, StoreResult, now_micros};
+use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tool_keys)]

@@ -2,11 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::columns;
-use crate::store::RunOnBackend;
-
 use super::schema::oidc_states;
-use super::{DbConn, StoreResult, now_micros};
+use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = oidc_states)]

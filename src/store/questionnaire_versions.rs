@@ -2,11 +2,8 @@
 
 use diesel::prelude::*;
 
-use super::columns;
-use crate::store::RunOnBackend;
-
 use super::schema::questionnaire_versions;
-use super::{DbConn, StoreResult, new_id, now_micros};
+use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 
 /// A published version, without its source text.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]

@@ -4,11 +4,8 @@
 
 use diesel::prelude::*;
 
-use super::columns;
-use crate::store::RunOnBackend;
-
 use super::schema::registration_invites;
-use super::{DbConn, StoreResult, new_id, now_micros};
+use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = registration_invites)]

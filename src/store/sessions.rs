@@ -2,13 +2,10 @@
 
 use diesel::prelude::*;
 
-use super::columns;
-use crate::store::RunOnBackend;
-
 use super::contexts::Context;
 use super::schema::{contexts, sessions, users};
 use super::users::User;
-use super::{DbConn, StoreResult, now_micros};
+use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
