@@ -69,27 +69,19 @@ pub async fn spawn_on(
     let server = app.server_handle();
     tokio::spawn(app.run_until_stopped());
 
-    *platform.state.tool_launch_url.lock().unwrap() = format!("{base}/lti/launch");
-    *platform.state.tool_jwks_url.lock().unwrap() = format!("{base}/.well-known/jwks.json");
-    if register {
-        let spec = platform.spec();
-        state
-            .db
-            .run(move |conn| {
-                cpre::registration::register(conn, &spec, "cli")
-                    .map_err(|e| cpre::store::StoreError::Corrupt(e.to_string()))
-            })
-            .await
-            .expect("platform registered");
-    }
-    TestApp {
+    let app = TestApp {
         base,
         state,
         platform,
         db,
         server,
         worker: std::sync::Mutex::new(worker),
+    };
+    app.aim(&app.platform);
+    if register {
+        app.register(&app.platform).await;
     }
+    app
 }
 
 impl TestApp {
@@ -135,8 +127,19 @@ impl TestApp {
     /// Another platform (its own keys and `client_id`), registered with this tool.
     pub async fn register_platform(&self, client_id: &str) -> TestPlatform {
         let platform = TestPlatform::start(client_id).await;
+        self.aim(&platform);
+        self.register(&platform).await;
+        platform
+    }
+
+    /// Tells a platform where this tool launches and publishes its keys.
+    fn aim(&self, platform: &TestPlatform) {
         *platform.state.tool_launch_url.lock().unwrap() = self.launch_url();
         *platform.state.tool_jwks_url.lock().unwrap() = self.url("/.well-known/jwks.json");
+    }
+
+    /// Registers a platform with this tool, as `cpre platform add` does.
+    async fn register(&self, platform: &TestPlatform) {
         let spec = platform.spec();
         self.state
             .db
@@ -146,7 +149,6 @@ impl TestApp {
             })
             .await
             .expect("platform registered");
-        platform
     }
 
     /// Delivers due outbox rows until none is due (what the worker does), returning what each
