@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::keyring::KeyRing;
 use crate::lti::jwks::JwksCache;
 use crate::store::DbPool;
+use crate::web::lti::PendingLogins;
 
 pub struct AppState {
     pub settings: Settings,
@@ -17,6 +18,8 @@ pub struct AppState {
     /// Outgoing HTTP (platform keys, services): timeouts set, no redirects followed.
     pub http: reqwest::Client,
     pub jwks: JwksCache,
+    /// Logins started here and not launched yet (a copy of their stored state).
+    pub logins: PendingLogins,
     pub keys: KeyRing,
     /// Access tokens to the platforms' services (AGS, NRPS), shared by every caller.
     pub tokens: AccessTokens,
@@ -37,6 +40,7 @@ impl AppState {
             Duration::from_secs(settings.jwks_cache_seconds),
             Duration::from_secs(2),
         );
+        let logins = PendingLogins::new(20_000, Duration::from_secs(settings.state_ttl_seconds));
         let keys = KeyRing::new(db.clone(), settings.key_grace_hours);
         let tokens = AccessTokens::new(http.clone(), keys.clone());
         Ok(Self {
@@ -44,6 +48,7 @@ impl AppState {
             db,
             http,
             jwks,
+            logins,
             keys,
             tokens,
         })

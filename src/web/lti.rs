@@ -1,5 +1,8 @@
 //! LTI endpoints: OIDC login initiation, the launch (id_token form_post) and the tool's JWKS.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -15,6 +18,34 @@ use crate::store::{self, now_micros, platforms};
 use super::session::{
     BINDING_COOKIE, BINDING_TOKEN, binding_cookie_name, cross_site_cookie, state_cookie_name,
 };
+
+/// Logins this process started, kept in memory until their launch: the state row and the
+/// registration read at login, so that the launch post reads nothing before it verifies the
+/// token and then writes once. A copy only: the stored state stays the authority (the launch
+/// transaction consumes it, so a replay still loses), and a launch arriving at another
+/// instance, after a restart or after eviction reads the stored state instead.
+#[derive(Clone)]
+pub struct PendingLogins {
+    cache: moka::future::Cache<String, Arc<PendingLogin>>,
+}
+
+struct PendingLogin {
+    login: OidcState,
+    platform: platforms::Platform,
+}
+
+impl PendingLogins {
+    /// At most `capacity` logins (least recently started evicted first), each for `ttl`.
+    pub fn new(capacity: u64, ttl: Duration) -> Self {
+        Self {
+            cache: moka::future::Cache::builder()
+                .max_capacity(capacity)
+                .eviction_policy(moka::policy::EvictionPolicy::lru())
+                .time_to_live(ttl)
+                .build(),
+        }
+    }
+}
 
 /// `GET /lti/login`: initiation in the query string.
 pub async fn login_get(
@@ -51,7 +82,7 @@ async fn login(state: web::Data<AppState>, init: LoginInitiation) -> AppResult<H
     };
     // One database round trip: find the registration, check the deployment, store the state.
     let lookup = init.clone();
-    let platform = state
+    let (platform, stored) = state
         .db
         .run(move |conn| {
             let platform = match &lookup.client_id {
@@ -80,9 +111,20 @@ async fn login(state: web::Data<AppState>, init: LoginInitiation) -> AppResult<H
             }
             row.platform_id = platform.id.clone();
             oidc_states::insert(conn, &row)?;
-            Ok(Ok(platform))
+            Ok(Ok((platform, row)))
         })
         .await??;
+    state
+        .logins
+        .cache
+        .insert(
+            state_value.clone(),
+            Arc::new(PendingLogin {
+                login: stored,
+                platform: platform.clone(),
+            }),
+        )
+        .await;
     let redirect_uri = state.settings.url("/lti/launch");
     let location = oidc::auth_request_url(
         &platform.auth_url,
@@ -116,9 +158,10 @@ pub struct LaunchForm {
 
 /// `POST /lti/launch`: verifies the id_token and opens a tool session.
 ///
-/// The state is read, the token verified, then one write transaction consumes the state
-/// (exactly one row deleted, so a replay loses), records the launch and opens the session.
-/// A launch refused after the state was found burns the state too.
+/// The state is read (from this process's pending logins, else from the store), the token
+/// verified, then one write transaction consumes the stored state (exactly one row deleted,
+/// so a replay loses), records the launch and opens the session. A launch refused after the
+/// state was found burns the state too.
 pub async fn launch(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -136,20 +179,29 @@ pub async fn launch(
     if state_value.len() > 256 {
         return Err(LaunchError::State.into());
     }
-    let (login, platform) = {
-        let s = state_value.clone();
-        state
-            .db
-            .run(move |conn| match oidc_states::find_valid(conn, &s)? {
-                Some(login) => {
-                    let platform = platforms::get(conn, &login.platform_id)?;
-                    Ok(Some((login, platform)))
-                }
-                None => Ok(None),
-            })
-            .await?
-    }
-    .ok_or(LaunchError::State)?;
+    let pending = state
+        .logins
+        .cache
+        .remove(&state_value)
+        .await
+        .filter(|p| p.login.expires_at >= now_micros());
+    let (login, platform) = match pending {
+        Some(p) => (p.login.clone(), p.platform.clone()),
+        None => {
+            let s = state_value.clone();
+            state
+                .db
+                .run(move |conn| match oidc_states::find_valid(conn, &s)? {
+                    Some(login) => {
+                        let platform = platforms::get(conn, &login.platform_id)?;
+                        Ok(Some((login, platform)))
+                    }
+                    None => Ok(None),
+                })
+                .await?
+                .ok_or(LaunchError::State)?
+        }
+    };
     match verify(&state, &req, &id_token, &state_value, &login, &platform).await {
         Ok((verified, cookies_kept)) => {
             open_session(&state, state_value, &platform, verified, cookies_kept).await

@@ -7,7 +7,7 @@ use minijinja::context;
 use crate::error::AppResult;
 use crate::state::AppState;
 
-use super::session::Session;
+use super::session::{Session, SessionKey};
 use super::templates::{render, ser};
 
 /// `GET /`: what an administrator pastes into Moodle.
@@ -75,27 +75,54 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
         .body(body)
 }
 
+/// What the session's first page is, found in the same database call as the session.
+enum Landing {
+    DeepLinking,
+    Student(super::contract::home::Home),
+    Staff,
+    /// Nobody the tool knows what to show: who the tool thinks the user is.
+    Other,
+}
+
+fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(Session, Landing)> {
+    let session = key.open(conn)?;
+    let landing = if session.is_deep_linking() {
+        Landing::DeepLinking
+    } else if session.tool_role == crate::lti::roles::ToolRole::Student {
+        let student = super::contract::student_of(&session)?;
+        Landing::Student(super::contract::home::load(conn, &student)?)
+    } else if crate::access::scope::resolve(
+        conn,
+        &session.context.id,
+        &session.user.id,
+        session.tool_role,
+        &session.launch.group_ids,
+    )?
+    .is_some()
+    {
+        Landing::Staff
+    } else {
+        Landing::Other
+    };
+    Ok((session, landing))
+}
+
 /// `GET /s/{token}/`: what to place in the course for a deep linking launch; a student's
-/// contract (`web::contract::home`); for anyone else, who the tool thinks the user is.
-pub async fn home(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
-    if session.is_deep_linking() {
-        return super::deep_linking::show(session).await;
-    }
-    if session.tool_role == crate::lti::roles::ToolRole::Student {
-        return super::contract::home::home(state, session).await;
-    }
-    // Staff (teachers, gestionnaires, designers) land on the follow-up of their formations.
-    let (context_id, user_id) = (session.context.id.clone(), session.user.id.clone());
-    let (role, groups) = (session.tool_role, session.launch.group_ids.clone());
-    let staff = state
-        .db
-        .run(move |conn| crate::access::scope::resolve(conn, &context_id, &user_id, role, &groups))
-        .await?;
-    if staff.is_some() {
-        return Ok(super::contract::see_other(format!(
-            "{}/suivi/",
-            session.base()
-        )));
+/// contract (`web::contract::home`); staff (teachers, gestionnaires, designers) land on the
+/// follow-up of their formations; anyone else sees who the tool thinks the user is. The
+/// session and what its page needs come in one database call.
+pub async fn home(state: web::Data<AppState>, key: SessionKey) -> AppResult<HttpResponse> {
+    let (session, landing) = state.db.run(move |conn| Ok(land(conn, key))).await??;
+    match landing {
+        Landing::DeepLinking => return super::deep_linking::show(session).await,
+        Landing::Student(home) => return super::contract::home::show(&session, home),
+        Landing::Staff => {
+            return Ok(super::contract::see_other(format!(
+                "{}/suivi/",
+                session.base()
+            )));
+        }
+        Landing::Other => {}
     }
     Ok(render(
         "home.html",

@@ -13,6 +13,7 @@ use crate::lti::launch::{Launch, MessageType};
 use crate::lti::oidc::hash_secret;
 use crate::lti::roles::ToolRole;
 use crate::state::AppState;
+use crate::store::DbConn;
 use crate::store::contexts::Context;
 use crate::store::sessions::{self, SessionRow};
 use crate::store::users::User;
@@ -119,46 +120,72 @@ impl FromRequest for Session {
 }
 
 async fn extract(req: &HttpRequest) -> Result<Session, AppError> {
+    let key = SessionKey::of(req)?;
     let state = req
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?
-        .clone();
-    let token = req
-        .match_info()
-        .get("token")
-        .unwrap_or_default()
-        .to_string();
-    if token.is_empty() || token.len() > 128 {
-        return Err(AppError::NoSession);
-    }
-    let id = hash_secret(&token);
-    // The binding cookie's secret, hashed, if the browser sent it (its name derives from the id).
-    let cookie_hash = req
-        .cookie(&binding_cookie_name(&id))
-        .map(|c| hash_secret(c.value()));
-    // One database round trip: the session, its user and its course.
-    let (row, user, context) = state
-        .db
-        .run(move |conn| {
-            let Some((row, user, context)) = sessions::find_valid_with_people(conn, &id)? else {
-                return Ok(Err(AppError::NoSession));
-            };
-            let cookie_matches = cookie_hash.as_deref() == Some(row.binding_hash.as_str());
-            if row.binding_state == BINDING_COOKIE && !cookie_matches {
-                return Ok(Err(AppError::SessionBinding));
-            }
-            Ok(Ok((row, user, context)))
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+    state.db.run(move |conn| Ok(key.open(conn))).await?
+}
+
+/// What a request presents for a session before the store is asked: the URL token and the
+/// binding cookie's secret (hashed). A handler that needs the database anyway takes this
+/// instead of `Session` and opens it in its own database call (one blocking hop, not two).
+#[derive(Debug)]
+pub struct SessionKey {
+    token: String,
+    /// SHA-256 (hex) of the token: the stored session's id.
+    id: String,
+    cookie_hash: Option<String>,
+}
+
+impl SessionKey {
+    pub fn of(req: &HttpRequest) -> Result<Self, AppError> {
+        let token = req.match_info().get("token").unwrap_or_default();
+        if token.is_empty() || token.len() > 128 {
+            return Err(AppError::NoSession);
+        }
+        let id = hash_secret(token);
+        // The binding cookie's secret, hashed, if the browser sent it (its name derives from
+        // the id).
+        let cookie_hash = req
+            .cookie(&binding_cookie_name(&id))
+            .map(|c| hash_secret(c.value()));
+        Ok(Self {
+            token: token.to_string(),
+            id,
+            cookie_hash,
         })
-        .await??;
-    let launch: Launch = serde_json::from_str(&row.launch)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("stored launch unreadable: {e}")))?;
-    let tool_role = ToolRole::parse(&row.tool_role).unwrap_or(ToolRole::None);
-    Ok(Session {
-        token,
-        row,
-        launch,
-        tool_role,
-        user,
-        context,
-    })
+    }
+
+    /// The valid session this key opens (one query: the session, its user and its course),
+    /// refused when it expired or when its browser binding does not match. Blocking.
+    pub fn open(self, conn: &mut DbConn) -> Result<Session, AppError> {
+        let Some((row, user, context)) = sessions::find_valid_with_people(conn, &self.id)? else {
+            return Err(AppError::NoSession);
+        };
+        let cookie_matches = self.cookie_hash.as_deref() == Some(row.binding_hash.as_str());
+        if row.binding_state == BINDING_COOKIE && !cookie_matches {
+            return Err(AppError::SessionBinding);
+        }
+        let launch: Launch = serde_json::from_str(&row.launch)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("stored launch unreadable: {e}")))?;
+        let tool_role = ToolRole::parse(&row.tool_role).unwrap_or(ToolRole::None);
+        Ok(Session {
+            token: self.token,
+            row,
+            launch,
+            tool_role,
+            user,
+            context,
+        })
+    }
+}
+
+impl FromRequest for SessionKey {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<SessionKey, AppError>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        std::future::ready(SessionKey::of(req))
+    }
 }

@@ -5,7 +5,8 @@
 //!
 //! `make bench` (or `cargo bench --bench launch`). Knobs: BENCH_LAUNCHES (default 3000),
 //! BENCH_CONCURRENCY (default 8), BENCH_MODE (`login`, `launch` = login and id_token post,
-//! `page` = the first page again; unset = complete launches).
+//! `page` = the first page again; unset = complete launches), BENCH_SERVER (path of another
+//! `cpre` build to measure instead of this one).
 
 #[path = "common.rs"]
 #[allow(dead_code)]
@@ -28,7 +29,9 @@ async fn main() {
     let db_url = format!("sqlite://{}", dir.path().join("bench.sqlite").display());
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let exe = env!("CARGO_BIN_EXE_cpre");
+    // BENCH_SERVER: another build of `cpre` to measure (to compare two builds side by side).
+    let exe = std::env::var("BENCH_SERVER").unwrap_or_else(|_| env!("CARGO_BIN_EXE_cpre").into());
+    let exe = exe.as_str();
 
     let platform = TestPlatform::start("bench-client").await;
     *platform.state.tool_launch_url.lock().unwrap() = format!("{base}/lti/launch");

@@ -178,3 +178,34 @@ async fn responses_carry_security_headers() {
             .contains("default-src 'self'")
     );
 }
+
+/// Behind a load balancer the launch may reach another instance than the login: it reads the
+/// stored state. The instance that started the login keeps a copy of it in memory, yet a
+/// replay there still loses: the stored state is gone.
+async fn login_on_one_instance_launches_on_another(app: TestApp) {
+    let other = app.second_instance(|_| {}).await;
+    let at_first = app.cookieless_browser();
+    let hint = app.platform.expect_launch(LaunchSpec::student());
+    let form = at_first.authenticate(&hint).await;
+    let launched = other
+        .cookieless_browser()
+        .post_launch(&form.id_token, &form.state)
+        .await;
+    assert_eq!(launched.status(), StatusCode::SEE_OTHER);
+    let first_page = other
+        .cookieless_browser()
+        .get(&location(launched.headers()))
+        .await;
+    assert_eq!(first_page.status(), StatusCode::OK);
+    assert!(first_page.text().await.unwrap().contains("Alice Martin"));
+    assert_eq!(app.count("oidc_states").await, 0, "state consumed");
+
+    let replay = at_first.post_launch(&form.id_token, &form.state).await;
+    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    assert!(replay.text().await.unwrap().contains("déjà utilisé"));
+    assert_eq!(app.count("sessions").await, 1, "the replay made no session");
+}
+crate::on_both_backends!(
+    login_on_one_instance_launches_on_another,
+    super::login_on_one_instance_launches_on_another
+);

@@ -19,7 +19,7 @@ use super::{contact_value, contract_url, page_context, see_other, student_of, wi
 
 /// A formation in the chooser, with the student's contract state.
 #[derive(Debug, Serialize)]
-struct Choice {
+pub struct Choice {
     code: String,
     title: String,
     state: Option<String>,
@@ -27,14 +27,17 @@ struct Choice {
     number: Option<String>,
 }
 
-enum Home {
+/// What a student's home shows.
+pub enum Home {
     NotConfigured,
     Unrouted { contact: String },
     One(Box<Overview>),
     Several { year: String, choices: Vec<Choice> },
 }
 
-fn load(conn: &mut DbConn, student: &Student) -> Result<Home, ContractError> {
+/// The student's home: a routed student only reads (and clears an old record); an unrouted
+/// one is recorded in a small write transaction. Blocking.
+pub fn load(conn: &mut DbConn, student: &Student) -> Result<Home, ContractError> {
     let context_id = &student.context.id;
     let user_id = &student.user.id;
     match routing::route(conn, context_id, &student.group_ids)? {
@@ -94,18 +97,14 @@ fn record(conn: &mut DbConn, student: &Student) -> Result<(), ContractError> {
     })?)
 }
 
-/// `GET /s/{token}/` for a student.
-pub async fn home(state: web::Data<AppState>, session: Session) -> AppResult<HttpResponse> {
-    let student = student_of(&session)?;
-    let who = student.clone();
-    // One call: a routed student only reads (and clears an old record); an unrouted one is
-    // recorded in a small write transaction.
-    let home = state.db.run(move |conn| Ok(load(conn, &who))).await??;
+/// `GET /s/{token}/` for a student: the page of their home (loaded with the session, see
+/// `web::pages::home`).
+pub fn show(session: &Session, home: Home) -> AppResult<HttpResponse> {
     match home {
-        Home::One(overview) => render_overview(&session, &overview, &Flash::default()),
+        Home::One(overview) => render_overview(session, &overview, &Flash::default()),
         Home::Several { year, choices } => {
             let ctx = page_context(
-                &session,
+                session,
                 None,
                 context! {
                     academic_year => year,
@@ -115,8 +114,8 @@ pub async fn home(state: web::Data<AppState>, session: Session) -> AppResult<Htt
             );
             with_status(StatusCode::OK, "contract/chooser.html", ctx)
         }
-        Home::Unrouted { contact } => unrouted(&session, "unrouted", Some(&contact)),
-        Home::NotConfigured => unrouted(&session, "not_configured", None),
+        Home::Unrouted { contact } => unrouted(session, "unrouted", Some(&contact)),
+        Home::NotConfigured => unrouted(session, "not_configured", None),
     }
 }
 
