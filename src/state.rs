@@ -40,7 +40,7 @@ impl AppState {
             Duration::from_secs(settings.jwks_cache_seconds),
             Duration::from_secs(2),
         );
-        let logins = PendingLogins::new(20_000, Duration::from_secs(settings.state_ttl_seconds));
+        let logins = PendingLogins::new(10_000, Duration::from_secs(settings.state_ttl_seconds));
         let keys = KeyRing::new(db.clone(), settings.key_grace_hours);
         let tokens = AccessTokens::new(http.clone(), keys.clone());
         Ok(Self {
