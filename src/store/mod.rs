@@ -348,6 +348,28 @@ where
     }
 }
 
+/// Runs the reads of `f` in one read transaction on SQLite (one snapshot, one WAL read lock
+/// and one page-cache check instead of one per statement); on PostgreSQL `f` runs as is.
+/// `f` must not write: a deferred SQLite transaction that writes can fail with
+/// `SQLITE_BUSY` without waiting.
+pub fn read_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    E: From<StoreError>,
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+{
+    if let DbConn::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")
+            .map_err(StoreError::from)?;
+        let result = f(conn);
+        if let DbConn::Sqlite(c) = conn {
+            // Nothing was written: committing only ends the snapshot.
+            AnsiTransactionManager::commit_transaction(c).map_err(StoreError::from)?;
+        }
+        return result;
+    }
+    f(conn)
+}
+
 /// Like [`write_tx`] for callers with their own error type: `f`'s error rolls the
 /// transaction back and is returned as is.
 pub fn transaction<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>

@@ -80,11 +80,12 @@ async fn login(state: web::Data<AppState>, init: LoginInitiation) -> AppResult<H
         created_at: now,
         expires_at: now + ttl * 1_000_000,
     };
-    // One database round trip: find the registration, check the deployment, store the state.
+    // One database round trip and one transaction: find the registration, check the
+    // deployment, store the state.
     let lookup = init.clone();
     let (platform, stored) = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let platform = match &lookup.client_id {
                 Some(client_id) => {
                     platforms::find_by_issuer_and_client_id(conn, &lookup.iss, client_id)?

@@ -85,25 +85,37 @@ enum Landing {
 }
 
 fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(Session, Landing)> {
-    let session = key.open(conn)?;
-    let landing = if session.is_deep_linking() {
-        Landing::DeepLinking
-    } else if session.tool_role == crate::lti::roles::ToolRole::Student {
-        let student = super::contract::student_of(&session)?;
-        Landing::Student(super::contract::home::load(conn, &student)?)
-    } else if crate::access::scope::resolve(
-        conn,
-        &session.context.id,
-        &session.user.id,
-        session.tool_role,
-        &session.launch.group_ids,
-    )?
-    .is_some()
+    use super::contract::home::{self, Bookkeeping};
+    // The reads in one snapshot; what the student's home records, after it.
+    let (session, landing, books) = crate::store::read_tx(conn, |c| -> AppResult<_> {
+        let session = key.open(c)?;
+        if session.is_deep_linking() {
+            return Ok((session, Landing::DeepLinking, None));
+        }
+        if session.tool_role == crate::lti::roles::ToolRole::Student {
+            let student = super::contract::student_of(&session)?;
+            let (page, books) = home::load(c, &student)?;
+            return Ok((session, Landing::Student(page), Some((student, books))));
+        }
+        let staff = crate::access::scope::resolve(
+            c,
+            &session.context.id,
+            &session.user.id,
+            session.tool_role,
+            &session.launch.group_ids,
+        )?;
+        let landing = if staff.is_some() {
+            Landing::Staff
+        } else {
+            Landing::Other
+        };
+        Ok((session, landing, None))
+    })?;
+    if let Some((student, books)) = books
+        && books != Bookkeeping::Nothing
     {
-        Landing::Staff
-    } else {
-        Landing::Other
-    };
+        home::keep_books(conn, &student, books)?;
+    }
     Ok((session, landing))
 }
 

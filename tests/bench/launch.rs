@@ -5,7 +5,8 @@
 //!
 //! `make bench` (or `cargo bench --bench launch`). Knobs: BENCH_LAUNCHES (default 3000),
 //! BENCH_CONCURRENCY (default 8), BENCH_MODE (`login`, `launch` = login and id_token post,
-//! `page` = the first page again; unset = complete launches), BENCH_SERVER (path of another
+//! `page` = the first page again, `health` = `GET /health`, the floor of one HTTP request;
+//! unset = complete launches), BENCH_SERVER (path of another
 //! `cpre` build to measure instead of this one).
 
 #[path = "common.rs"]
@@ -142,6 +143,11 @@ async fn main() {
                             .await
                             .unwrap();
                         assert_eq!(r.status(), 302);
+                    }
+                    "health" => {
+                        let r = client.get(format!("{base}/health")).send().await.unwrap();
+                        assert_eq!(r.status(), 200);
+                        let _ = r.bytes().await.unwrap();
                     }
                     "page" => {
                         let r = client

@@ -35,30 +35,55 @@ pub enum Home {
     Several { year: String, choices: Vec<Choice> },
 }
 
-/// The student's home: a routed student only reads (and clears an old record); an unrouted
-/// one is recorded in a small write transaction. Blocking.
-pub fn load(conn: &mut DbConn, student: &Student) -> Result<Home, ContractError> {
+/// What the home page records about the student once it has read what to show: staff see
+/// unrouted students in their follow-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bookkeeping {
+    Nothing,
+    /// No formation for the student's groups, and not recorded with these groups in the last
+    /// quarter of an hour (coming back to the page only reads).
+    RecordUnrouted,
+    /// Routed now, but recorded as unrouted earlier.
+    ClearUnrouted,
+}
+
+/// The student's home, and what to record about it (`keep_books`). Reads only, so that it
+/// can run in one read snapshot. Blocking.
+pub fn load(conn: &mut DbConn, student: &Student) -> Result<(Home, Bookkeeping), ContractError> {
     let context_id = &student.context.id;
     let user_id = &student.user.id;
+    let unrouted = |conn: &mut DbConn| -> Result<Bookkeeping, ContractError> {
+        let recent = formations::recently_unrouted(
+            conn,
+            context_id,
+            user_id,
+            &student.group_ids,
+            15 * 60 * 1_000_000,
+        )?;
+        Ok(if recent {
+            Bookkeeping::Nothing
+        } else {
+            Bookkeeping::RecordUnrouted
+        })
+    };
     match routing::route(conn, context_id, &student.group_ids)? {
-        Routing::NotConfigured => {
-            record(conn, student)?;
-            Ok(Home::NotConfigured)
-        }
-        Routing::Unrouted { config } => {
-            record(conn, student)?;
-            Ok(Home::Unrouted {
+        Routing::NotConfigured => Ok((Home::NotConfigured, unrouted(conn)?)),
+        Routing::Unrouted { config } => Ok((
+            Home::Unrouted {
                 contact: config.contact,
-            })
-        }
+            },
+            unrouted(conn)?,
+        )),
         Routing::Formations { config, formations } => {
-            if formations::is_unrouted(conn, context_id, user_id)? {
-                formations::clear_unrouted(conn, context_id, user_id)?;
-            }
+            let books = if formations::is_unrouted(conn, context_id, user_id)? {
+                Bookkeeping::ClearUnrouted
+            } else {
+                Bookkeeping::Nothing
+            };
             if let [one] = formations.as_slice() {
                 let ws = Workspace::open_routed(conn, student, config, one.clone())?;
                 let overview = super::overview::load_with(conn, student, ws)?;
-                return Ok(Home::One(Box::new(overview)));
+                return Ok((Home::One(Box::new(overview)), books));
             }
             let mut choices = Vec::new();
             for f in formations {
@@ -71,30 +96,33 @@ pub fn load(conn: &mut DbConn, student: &Student) -> Result<Home, ContractError>
                     number: c.and_then(|c| c.number),
                 });
             }
-            Ok(Home::Several {
-                year: config.academic_year,
-                choices,
-            })
+            Ok((
+                Home::Several {
+                    year: config.academic_year,
+                    choices,
+                },
+                books,
+            ))
         }
     }
 }
 
-/// Records the student as unrouted (its own small write transaction), unless they were
-/// recorded with the same groups in the last quarter of an hour: coming back to the page
-/// only reads.
-fn record(conn: &mut DbConn, student: &Student) -> Result<(), ContractError> {
-    if formations::recently_unrouted(
-        conn,
-        &student.context.id,
-        &student.user.id,
-        &student.group_ids,
-        15 * 60 * 1_000_000,
-    )? {
-        return Ok(());
+/// Records what `load` found (a small write transaction when there is anything). Blocking.
+pub fn keep_books(
+    conn: &mut DbConn,
+    student: &Student,
+    books: Bookkeeping,
+) -> Result<(), ContractError> {
+    let (context_id, user_id) = (&student.context.id, &student.user.id);
+    match books {
+        Bookkeeping::Nothing => Ok(()),
+        Bookkeeping::RecordUnrouted => Ok(store::write_tx(conn, |c| {
+            formations::record_unrouted(c, context_id, user_id, &student.group_ids)
+        })?),
+        Bookkeeping::ClearUnrouted => Ok(store::write_tx(conn, |c| {
+            formations::clear_unrouted(c, context_id, user_id)
+        })?),
     }
-    Ok(store::write_tx(conn, |c| {
-        formations::record_unrouted(c, &student.context.id, &student.user.id, &student.group_ids)
-    })?)
 }
 
 /// `GET /s/{token}/` for a student: the page of their home (loaded with the session, see
