@@ -118,6 +118,10 @@ fn states_are_single_use(pool: &DbPool) {
         oidc_states::find_valid(&mut conn, "s2").unwrap().is_none(),
         "expired state"
     );
+    assert!(
+        !oidc_states::consume(&mut conn, "s2").unwrap(),
+        "an expired state cannot be consumed either (a copy read earlier does not launch)"
+    );
 }
 storage_test!(oidc_states_single_use, states_are_single_use);
 

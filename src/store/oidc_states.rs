@@ -37,9 +37,16 @@ pub fn find_valid(conn: &mut DbConn, state: &str) -> StoreResult<Option<OidcStat
         .optional()?)
 }
 
-/// Consumes a state: true only for the one call that deleted it (a replay gets false).
+/// Consumes a state that has not expired: true only for the one call that deleted it (a
+/// replay, or a state that expired since it was read, gets false).
 pub fn consume(conn: &mut DbConn, state: &str) -> StoreResult<bool> {
-    Ok(diesel::delete(oidc_states::table.find(state)).execute_on(conn)? == 1)
+    Ok(diesel::delete(
+        oidc_states::table
+            .find(state)
+            .filter(oidc_states::expires_at.ge(now_micros())),
+    )
+    .execute_on(conn)?
+        == 1)
 }
 
 /// Deletes expired states; returns how many.
