@@ -125,6 +125,27 @@ fn states_are_single_use(pool: &DbPool) {
 }
 storage_test!(oidc_states_single_use, states_are_single_use);
 
+fn read_snapshots_end_even_on_error(pool: &DbPool) {
+    let mut conn = pool.get().unwrap();
+    platforms::upsert(&mut conn, &spec("before"), "cli").unwrap();
+    let seen: Result<usize, cpre::store::StoreError> =
+        cpre::store::read_tx(&mut conn, |c| Ok(platforms::list(c)?.len()));
+    assert_eq!(seen.unwrap(), 1);
+    let failed: Result<(), cpre::store::StoreError> = cpre::store::read_tx(&mut conn, |c| {
+        platforms::list(c)?;
+        Err(cpre::store::StoreError::Corrupt("refused".into()))
+    });
+    assert!(failed.is_err());
+    // No transaction left open: a write transaction starts, commits and is seen elsewhere.
+    cpre::store::write_tx(&mut conn, |c| {
+        platforms::upsert(c, &spec("after"), "cli").map(|_| ())
+    })
+    .unwrap();
+    let mut other = pool.get().unwrap();
+    assert_eq!(platforms::list(&mut other).unwrap().len(), 2);
+}
+storage_test!(read_snapshots_end, read_snapshots_end_even_on_error);
+
 fn concurrent_takes_have_one_winner(pool: &DbPool) {
     let mut conn = pool.get().unwrap();
     let p = platforms::upsert(&mut conn, &spec("c"), "cli").unwrap();

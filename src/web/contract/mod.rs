@@ -22,6 +22,7 @@ use crate::course::Contact;
 use crate::error::{AppError, AppResult};
 use crate::lti::roles::ToolRole;
 use crate::state::AppState;
+use crate::store;
 
 use super::session::Session;
 use super::templates::ser;
@@ -57,7 +58,11 @@ pub fn student_of(session: &Session) -> AppResult<Student> {
 pub async fn open(state: &AppState, student: Student, code: String) -> AppResult<Workspace> {
     Ok(state
         .db
-        .run(move |conn| Ok(Workspace::open(conn, &student, &code)))
+        .run(move |conn| {
+            Ok(store::read_tx(conn, |c| {
+                Workspace::open(c, &student, &code)
+            }))
+        })
         .await??)
 }
 

@@ -9,7 +9,7 @@ use crate::contract::student::{self, SignedView, Student, Workspace};
 use crate::contract::{ContractError, ContractState, in_transaction};
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::store::{DbConn, contracts};
+use crate::store::{self, DbConn, contracts};
 
 use super::super::session::Session;
 use super::super::templates::{render, ser};
@@ -141,7 +141,7 @@ pub async fn show(
     let code = path.into_inner().code;
     let overview = state
         .db
-        .run(move |conn| Ok(load(conn, &student, &code)))
+        .run(move |conn| Ok(store::read_tx(conn, |c| load(c, &student, &code))))
         .await??;
     render_overview(&session, &overview, &flash)
 }
