@@ -85,7 +85,7 @@ enum Landing {
 }
 
 fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(Session, Landing)> {
-    use super::contract::home::{self, Bookkeeping};
+    use super::contract::home;
     // The reads in one snapshot; what the student's home records, after it.
     let (session, landing, books) = crate::store::read_tx(conn, |c| -> AppResult<_> {
         let session = key.open(c)?;
@@ -111,9 +111,7 @@ fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(Session,
         };
         Ok((session, landing, None))
     })?;
-    if let Some((student, books)) = books
-        && books != Bookkeeping::Nothing
-    {
+    if let Some((student, books)) = books {
         home::keep_books(conn, &student, books)?;
     }
     Ok((session, landing))

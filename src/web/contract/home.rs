@@ -52,7 +52,7 @@ pub enum Bookkeeping {
 pub fn load(conn: &mut DbConn, student: &Student) -> Result<(Home, Bookkeeping), ContractError> {
     let context_id = &student.context.id;
     let user_id = &student.user.id;
-    let unrouted = |conn: &mut DbConn| -> Result<Bookkeeping, ContractError> {
+    let unrouted_books = |conn: &mut DbConn| -> Result<Bookkeeping, ContractError> {
         let recent = formations::recently_unrouted(
             conn,
             context_id,
@@ -67,12 +67,12 @@ pub fn load(conn: &mut DbConn, student: &Student) -> Result<(Home, Bookkeeping),
         })
     };
     match routing::route(conn, context_id, &student.group_ids)? {
-        Routing::NotConfigured => Ok((Home::NotConfigured, unrouted(conn)?)),
+        Routing::NotConfigured => Ok((Home::NotConfigured, unrouted_books(conn)?)),
         Routing::Unrouted { config } => Ok((
             Home::Unrouted {
                 contact: config.contact,
             },
-            unrouted(conn)?,
+            unrouted_books(conn)?,
         )),
         Routing::Formations { config, formations } => {
             let books = if formations::is_unrouted(conn, context_id, user_id)? {
@@ -107,7 +107,7 @@ pub fn load(conn: &mut DbConn, student: &Student) -> Result<(Home, Bookkeeping),
     }
 }
 
-/// Records what `load` found (a small write transaction when there is anything). Blocking.
+/// Records what `load` found (a small write transaction, none for `Nothing`). Blocking.
 pub fn keep_books(
     conn: &mut DbConn,
     student: &Student,
