@@ -104,6 +104,11 @@ async fn unknown_session_token_is_refused_with_a_french_page() {
     let response = app.browser().get("/s/not-a-real-token/").await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(response.text().await.unwrap().contains("Session expirée"));
+    // An oversized token is refused before anything is read.
+    let long = format!("/s/{}/", "a".repeat(200));
+    let response = app.browser().get(&long).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(response.text().await.unwrap().contains("Session expirée"));
 }
 
 #[tokio::test]
