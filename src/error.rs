@@ -13,7 +13,7 @@ use crate::contract::ContractError;
 use crate::course::routing::Refusal;
 use crate::lti::deep_linking::DeepLinkingError;
 use crate::lti::dynamic_registration::DynamicRegistrationError;
-use crate::lti::launch::LaunchError;
+use crate::lti::launch::{LaunchError, RefusalKind};
 use crate::lti::oidc::LoginError;
 use crate::store::StoreError;
 use crate::store::registration_invites::InviteRefusal;
@@ -33,6 +33,10 @@ pub enum AppError {
     },
     #[error("no valid session")]
     NoSession,
+    #[error("this page needs a course and the tool was launched outside any course")]
+    NoCourse,
+    #[error("method not allowed (only {0})")]
+    MethodNotAllowed(&'static str),
     #[error("session used from another browser")]
     SessionBinding,
     #[error("CSRF check failed")]
@@ -70,6 +74,8 @@ impl AppError {
             AppError::UnknownPlatform { .. } => "login.unknown_platform".into(),
             AppError::UnknownDeployment { .. } => "login.unknown_deployment".into(),
             AppError::NoSession => "session.missing".into(),
+            AppError::NoCourse => "session.no_course".into(),
+            AppError::MethodNotAllowed(_) => "method_not_allowed".into(),
             AppError::SessionBinding => "session.binding".into(),
             AppError::Csrf => "session.csrf".into(),
             AppError::Forbidden(what) => format!("forbidden.{what}"),
@@ -106,8 +112,7 @@ impl AppError {
                 ]
             }
             AppError::Launch(LaunchError::Deployment(d)) => vec![("deployment_id", d.clone())],
-            AppError::Launch(LaunchError::MissingClaim(c)) => vec![("claim", (*c).to_string())],
-            AppError::Launch(LaunchError::InvalidClaim(c, _)) => vec![("claim", (*c).to_string())],
+            AppError::Launch(e) => claim_args(e),
             AppError::Login(
                 LoginError::Missing(p) | LoginError::NotUrl(p) | LoginError::TooLong(p),
             ) => {
@@ -160,10 +165,14 @@ impl AppError {
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
-            AppError::Launch(LaunchError::KeysUnavailable(_)) => StatusCode::BAD_GATEWAY,
-            AppError::Launch(_) | AppError::Login(_) | AppError::BadRequest(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            AppError::Launch(e) => match e.kind() {
+                RefusalKind::Malformed => StatusCode::BAD_REQUEST,
+                RefusalKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+                RefusalKind::PlatformUnavailable => StatusCode::BAD_GATEWAY,
+            },
+            AppError::Login(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::NoCourse => StatusCode::FORBIDDEN,
             AppError::UnknownPlatform { .. } | AppError::UnknownDeployment { .. } => {
                 StatusCode::BAD_REQUEST
             }
@@ -190,14 +199,31 @@ impl ResponseError for AppError {
         } else {
             tracing::warn!(code = %self.code(), error = %self, "request refused");
         }
-        HttpResponse::build(status)
+        let mut response = HttpResponse::build(status);
+        response
             .content_type(ContentType::html())
-            .insert_header(("Cache-Control", "no-store"))
-            .body(self.page(crate::i18n::DEFAULT_LANG))
+            .insert_header(("Cache-Control", "no-store"));
+        if let AppError::MethodNotAllowed(allowed) = self {
+            response.insert_header(("Allow", *allowed));
+        }
+        response.body(self.page(crate::i18n::DEFAULT_LANG))
     }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// What a launch refusal about a claim may show: the claim, what it is, and the field.
+fn claim_args(e: &LaunchError) -> Vec<(&'static str, String)> {
+    let Some((claim, field)) = e.claim() else {
+        return Vec::new();
+    };
+    let about = crate::i18n::message(crate::i18n::DEFAULT_LANG, &format!("lti.claim.{claim}"));
+    let mut args = vec![("claim", claim.to_string()), ("about", about)];
+    if let Some(field) = field {
+        args.push(("field", field.to_string()));
+    }
+    args
+}
 
 /// The message code of a contract error (catalogue `error.<code>.*`).
 fn contract_code(e: &ContractError) -> &'static str {

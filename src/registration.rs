@@ -1,11 +1,12 @@
-//! Platform registration: checking a registration, and the `lti-config/platforms/*.toml`
-//! files loaded at start.
+//! Platform registration: checking a registration, the `lti-config/platforms/*.toml` files
+//! loaded at start, and a registration's status for its administrators.
 
 use std::path::Path;
 
+use crate::grades::outbox;
 use crate::lti::roles::ToolRole;
 use crate::store::platforms::{self, Platform, PlatformSpec, source};
-use crate::store::{DbConn, StoreError};
+use crate::store::{DbConn, StoreError, StoreResult, contexts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistrationError {
@@ -92,4 +93,53 @@ pub fn load_files(conn: &mut DbConn, dir: &Path) -> Result<Vec<Platform>, Regist
         loaded.push(platform);
     }
     Ok(loaded)
+}
+
+/// A registration as its administrators see it: deployments, courses, gradebook deliveries,
+/// and the other registrations of the same platform (the same issuer: Moodle registered the
+/// tool again).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlatformStatus {
+    pub platform: Platform,
+    pub deployments: Vec<String>,
+    pub courses: i64,
+    pub configured_courses: i64,
+    pub deliveries: outbox::Counts,
+    pub others: Vec<OtherRegistration>,
+}
+
+/// Another registration of the same issuer, with the courses it holds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OtherRegistration {
+    pub platform: Platform,
+    pub courses: i64,
+    pub configured_courses: i64,
+}
+
+/// The status of the registration `platform_id`.
+pub fn status(conn: &mut DbConn, platform_id: &str) -> StoreResult<PlatformStatus> {
+    let platform = platforms::get(conn, platform_id)?;
+    let deployments = platforms::deployments_of(conn, platform_id)?;
+    let (courses, configured_courses) = contexts::count_of_platform(conn, platform_id)?;
+    let deliveries = outbox::counts(conn, Some(platform_id))?;
+    let mut others = Vec::new();
+    for other in platforms::find_by_issuer(conn, &platform.issuer)? {
+        if other.id == platform.id {
+            continue;
+        }
+        let (courses, configured_courses) = contexts::count_of_platform(conn, &other.id)?;
+        others.push(OtherRegistration {
+            platform: other,
+            courses,
+            configured_courses,
+        });
+    }
+    Ok(PlatformStatus {
+        platform,
+        deployments,
+        courses,
+        configured_courses,
+        deliveries,
+        others,
+    })
 }

@@ -130,13 +130,14 @@ async fn role_map_given_to_the_cli_overrides_the_default() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("boss"));
 
     let app = spawn_on(db, platform, false, |_| {}).await;
-    let launched = app
+    let (_, page) = app
         .browser()
-        .launch(&app.platform, LaunchSpec::student())
+        .open(&app.platform, LaunchSpec::student())
         .await;
+    assert_eq!(page.status(), reqwest::StatusCode::FORBIDDEN);
+    let page = page.text().await.unwrap();
     assert!(
-        launched.page.contains("aucun rôle reconnu"),
-        "{}",
-        launched.page
+        page.contains("Aucun rôle pour cet outil dans ce cours"),
+        "{page}"
     );
 }

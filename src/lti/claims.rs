@@ -23,6 +23,7 @@ pub const CLAIM_DL_DATA: &str = "https://purl.imsglobal.org/spec/lti-dl/claim/da
 pub const CLAIM_DL_CONTENT_ITEMS: &str =
     "https://purl.imsglobal.org/spec/lti-dl/claim/content_items";
 pub const CLAIM_DL_MSG: &str = "https://purl.imsglobal.org/spec/lti-dl/claim/msg";
+pub const CLAIM_EXT: &str = "https://purl.imsglobal.org/spec/lti/claim/ext";
 
 pub const MESSAGE_RESOURCE_LINK: &str = "LtiResourceLinkRequest";
 pub const MESSAGE_DEEP_LINKING: &str = "LtiDeepLinkingRequest";
@@ -47,92 +48,109 @@ impl Audience {
 }
 
 /// The id_token as a platform sends it. Claims the spec requires are still `Option` here so
-/// that a missing one is reported by name (see `launch::verify`), not as a parse error.
-#[derive(Debug, Clone, Deserialize)]
+/// that a missing one is reported by name (see `launch::verify`), and each claim is read on
+/// its own ([`IdTokenClaims::from_map`]) so that a malformed one is reported by name too.
+#[derive(Debug, Clone, Default)]
 pub struct IdTokenClaims {
-    #[serde(default)]
     pub iss: Option<String>,
-    #[serde(default)]
     pub aud: Option<Audience>,
-    #[serde(default)]
     pub azp: Option<String>,
-    #[serde(default)]
     pub exp: Option<i64>,
-    #[serde(default)]
     pub iat: Option<i64>,
-    #[serde(default)]
     pub nonce: Option<String>,
-    #[serde(default)]
     pub sub: Option<String>,
-    #[serde(default)]
     pub name: Option<String>,
-    #[serde(default)]
     pub given_name: Option<String>,
-    #[serde(default)]
     pub family_name: Option<String>,
-    #[serde(default)]
     pub email: Option<String>,
-    #[serde(
-        rename = "https://purl.imsglobal.org/spec/lti/claim/message_type",
-        default
-    )]
     pub message_type: Option<String>,
-    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/version", default)]
     pub version: Option<String>,
-    #[serde(
-        rename = "https://purl.imsglobal.org/spec/lti/claim/deployment_id",
-        default
-    )]
     pub deployment_id: Option<String>,
-    #[serde(
-        rename = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri",
-        default
-    )]
     pub target_link_uri: Option<String>,
-    #[serde(
-        rename = "https://purl.imsglobal.org/spec/lti/claim/resource_link",
-        default
-    )]
     pub resource_link: Option<ResourceLinkClaim>,
-    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/roles", default)]
     pub roles: Option<Vec<String>>,
-    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/context", default)]
     pub context: Option<ContextClaim>,
-    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/lis", default)]
     pub lis: Option<LisClaim>,
-    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/custom", default)]
     pub custom: Option<Map<String, Value>>,
-    #[serde(
-        rename = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation",
-        default
-    )]
     pub launch_presentation: Option<LaunchPresentation>,
-    #[serde(
-        rename = "https://purl.imsglobal.org/spec/lti/claim/tool_platform",
-        default
-    )]
     pub tool_platform: Option<ToolPlatform>,
-    #[serde(
-        rename = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint",
-        default
-    )]
     pub ags: Option<AgsEndpoint>,
-    #[serde(
-        rename = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice",
-        default
-    )]
     pub nrps: Option<NrpsClaim>,
-    #[serde(
-        rename = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings",
-        default
-    )]
     pub deep_linking_settings: Option<DeepLinkingSettings>,
-    #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/ext", default)]
     pub ext: Option<Map<String, Value>>,
+}
+
+/// A claim present in the token whose value does not have the expected shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadClaim {
+    /// The claim's short name (`resource_link`, `roles`, `sub`…).
+    pub claim: &'static str,
+    /// What is wrong, from the parser (for the log).
+    pub detail: String,
+}
+
+/// The short name of a claim: the last segment of its URI (`…/claim/resource_link` →
+/// `resource_link`), or the name itself.
+pub fn short_name(claim: &'static str) -> &'static str {
+    claim.rsplit('/').next().unwrap_or(claim)
+}
+
+/// Takes one claim out of the token's claims; `null` counts as absent.
+fn take<T: serde::de::DeserializeOwned>(
+    map: &mut Map<String, Value>,
+    claim: &'static str,
+) -> Result<Option<T>, BadClaim> {
+    match map.remove(claim) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| BadClaim {
+                claim: short_name(claim),
+                detail: e.to_string(),
+            }),
+    }
+}
+
+impl IdTokenClaims {
+    /// Reads the claims the tool uses from the token's JSON object, one by one; the others
+    /// are ignored.
+    pub fn from_map(mut map: Map<String, Value>) -> Result<IdTokenClaims, BadClaim> {
+        let m = &mut map;
+        Ok(IdTokenClaims {
+            iss: take(m, "iss")?,
+            aud: take(m, "aud")?,
+            azp: take(m, "azp")?,
+            exp: take(m, "exp")?,
+            iat: take(m, "iat")?,
+            nonce: take(m, "nonce")?,
+            sub: take(m, "sub")?,
+            name: take(m, "name")?,
+            given_name: take(m, "given_name")?,
+            family_name: take(m, "family_name")?,
+            email: take(m, "email")?,
+            message_type: take(m, CLAIM_MESSAGE_TYPE)?,
+            version: take(m, CLAIM_VERSION)?,
+            deployment_id: take(m, CLAIM_DEPLOYMENT_ID)?,
+            target_link_uri: take(m, CLAIM_TARGET_LINK_URI)?,
+            resource_link: take(m, CLAIM_RESOURCE_LINK)?,
+            roles: take(m, CLAIM_ROLES)?,
+            context: take(m, CLAIM_CONTEXT)?,
+            lis: take(m, CLAIM_LIS)?,
+            custom: take(m, CLAIM_CUSTOM)?,
+            launch_presentation: take(m, CLAIM_LAUNCH_PRESENTATION)?,
+            tool_platform: take(m, CLAIM_TOOL_PLATFORM)?,
+            ags: take(m, CLAIM_AGS_ENDPOINT)?,
+            nrps: take(m, CLAIM_NRPS)?,
+            deep_linking_settings: take(m, CLAIM_DL_SETTINGS)?,
+            ext: take(m, CLAIM_EXT)?,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub struct ResourceLinkClaim {
+    /// Required by the spec; empty when the platform left it out (refused by name).
+    #[serde(default)]
     pub id: String,
     #[serde(default)]
     pub title: Option<String>,
@@ -142,6 +160,8 @@ pub struct ResourceLinkClaim {
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub struct ContextClaim {
+    /// Required by the spec when the claim is present; empty when left out (refused by name).
+    #[serde(default)]
     pub id: String,
     #[serde(default)]
     pub label: Option<String>,
@@ -203,6 +223,8 @@ pub struct NrpsClaim {
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq, Default)]
 pub struct DeepLinkingSettings {
+    /// Required; empty when left out (refused by name).
+    #[serde(default)]
     pub deep_link_return_url: String,
     #[serde(default)]
     pub accept_types: Vec<String>,
@@ -272,8 +294,8 @@ mod tests {
     fn moodle_student_fixture_parses() {
         let raw = include_str!("../../tests/fixtures/moodle/launch-student.json");
         let doc: Value = serde_json::from_str(raw).expect("fixture is JSON");
-        let claims: IdTokenClaims =
-            serde_json::from_value(doc["payload"].clone()).expect("claims parse");
+        let claims = IdTokenClaims::from_map(doc["payload"].as_object().unwrap().clone())
+            .expect("claims parse");
         assert_eq!(claims.aud, Some(Audience::One("P8G71mrVyMbH8G0".into())));
         assert_eq!(claims.deployment_id.as_deref(), Some("1"));
         let ags = claims.ags.expect("ags claim");
@@ -288,8 +310,8 @@ mod tests {
     fn moodle_deep_linking_fixture_has_empty_lineitem_as_none() {
         let raw = include_str!("../../tests/fixtures/moodle/launch-deeplinking.json");
         let doc: Value = serde_json::from_str(raw).expect("fixture is JSON");
-        let claims: IdTokenClaims =
-            serde_json::from_value(doc["payload"].clone()).expect("claims parse");
+        let claims = IdTokenClaims::from_map(doc["payload"].as_object().unwrap().clone())
+            .expect("claims parse");
         let ags = claims.ags.expect("ags claim");
         assert_eq!(ags.lineitem, None);
         assert!(claims.deep_linking_settings.is_some());

@@ -15,7 +15,8 @@ use super::roles::{ToolRole, tool_role};
 /// The largest id_token accepted (bytes).
 pub const MAX_ID_TOKEN_BYTES: usize = 64 * 1024;
 
-/// Why a launch was refused. `code()` is stable: it names the message shown to the user.
+/// Why a launch was refused. `code()` is stable: it names the message shown to the user;
+/// `kind()` says which sort of refusal it is (and so its HTTP status).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LaunchError {
     #[error("missing form field `{0}`")]
@@ -26,7 +27,7 @@ pub enum LaunchError {
     Malformed(String),
     #[error("algorithm not allowed: {0} (RS256 only)")]
     Algorithm(String),
-    #[error("id_token header has no kid")]
+    #[error("no key id in the token header")]
     MissingKid,
     #[error("{0}")]
     UnknownKey(String),
@@ -44,6 +45,8 @@ pub enum LaunchError {
     Issuer,
     #[error("wrong audience")]
     Audience,
+    #[error("audience `{0}` is not trusted (only our client_id is)")]
+    UntrustedAudience(String),
     #[error("azp missing or not our client_id")]
     AuthorizedParty,
     #[error("nonce does not match the login")]
@@ -64,8 +67,25 @@ pub enum LaunchError {
     MissingClaim(&'static str),
     #[error("invalid claim `{0}`: {1}")]
     InvalidClaim(&'static str, String),
+    #[error("claim `{claim}` has no `{field}`")]
+    ClaimField {
+        claim: &'static str,
+        field: &'static str,
+    },
     #[error("target_link_uri differs from the login's")]
     TargetLinkUri,
+}
+
+/// The sort of a launch refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// The request itself is incomplete or malformed (HTTP 400).
+    Malformed,
+    /// The token or the login could not be authenticated: signature, key, issuer, audience,
+    /// validity period, nonce, state (HTTP 401).
+    Unauthenticated,
+    /// The platform's keys could not be fetched (HTTP 502).
+    PlatformUnavailable,
 }
 
 impl LaunchError {
@@ -76,21 +96,67 @@ impl LaunchError {
             LaunchError::TooLarge => "too_large",
             LaunchError::Malformed(_) => "malformed",
             LaunchError::Algorithm(_) => "algorithm",
-            LaunchError::MissingKid | LaunchError::UnknownKey(_) => "unknown_key",
+            LaunchError::MissingKid => "missing_kid",
+            LaunchError::UnknownKey(_) => "unknown_key",
             LaunchError::KeysUnavailable(_) => "keys_unavailable",
             LaunchError::Signature => "signature",
             LaunchError::Expired => "expired",
             LaunchError::IssuedInFuture { .. } | LaunchError::NotYetValid => "clock",
             LaunchError::Issuer => "issuer",
-            LaunchError::Audience | LaunchError::AuthorizedParty => "audience",
+            LaunchError::Audience
+            | LaunchError::UntrustedAudience(_)
+            | LaunchError::AuthorizedParty => "audience",
             LaunchError::Nonce => "nonce",
             LaunchError::State | LaunchError::StateCookie => "state",
             LaunchError::Origin(_) => "origin",
             LaunchError::Deployment(_) => "deployment",
             LaunchError::Version(_) => "version",
             LaunchError::MessageType(_) => "message_type",
-            LaunchError::MissingClaim(_) | LaunchError::InvalidClaim(..) => "claims",
+            LaunchError::MissingClaim(_) => "missing_claim",
+            LaunchError::InvalidClaim(..) => "invalid_claim",
+            LaunchError::ClaimField { .. } => "claim_field",
             LaunchError::TargetLinkUri => "target_link_uri",
+        }
+    }
+
+    /// Which sort of refusal this is.
+    pub fn kind(&self) -> RefusalKind {
+        match self {
+            LaunchError::Algorithm(_)
+            | LaunchError::MissingKid
+            | LaunchError::UnknownKey(_)
+            | LaunchError::Signature
+            | LaunchError::Expired
+            | LaunchError::IssuedInFuture { .. }
+            | LaunchError::NotYetValid
+            | LaunchError::Issuer
+            | LaunchError::Audience
+            | LaunchError::UntrustedAudience(_)
+            | LaunchError::AuthorizedParty
+            | LaunchError::Nonce
+            | LaunchError::State
+            | LaunchError::StateCookie
+            | LaunchError::Origin(_) => RefusalKind::Unauthenticated,
+            LaunchError::KeysUnavailable(_) => RefusalKind::PlatformUnavailable,
+            LaunchError::MissingField(_)
+            | LaunchError::TooLarge
+            | LaunchError::Malformed(_)
+            | LaunchError::Deployment(_)
+            | LaunchError::Version(_)
+            | LaunchError::MessageType(_)
+            | LaunchError::MissingClaim(_)
+            | LaunchError::InvalidClaim(..)
+            | LaunchError::ClaimField { .. }
+            | LaunchError::TargetLinkUri => RefusalKind::Malformed,
+        }
+    }
+
+    /// The claim (short name) and field a message may name.
+    pub fn claim(&self) -> Option<(&'static str, Option<&'static str>)> {
+        match self {
+            LaunchError::MissingClaim(c) | LaunchError::InvalidClaim(c, _) => Some((c, None)),
+            LaunchError::ClaimField { claim, field } => Some((claim, Some(field))),
+            _ => None,
         }
     }
 }
@@ -136,7 +202,9 @@ pub struct Launch {
     pub user: LaunchUser,
     pub roles: Vec<String>,
     pub tool_role: ToolRole,
-    pub context: ContextClaim,
+    /// The course; absent when the platform launched the tool outside any course (the claim
+    /// is optional in LTI 1.3).
+    pub context: Option<ContextClaim>,
     pub resource_link: Option<ResourceLinkClaim>,
     pub target_link_uri: Option<String>,
     pub custom: Map<String, Value>,
@@ -200,10 +268,8 @@ pub async fn verify(
     validation.set_audience(&[expected.client_id]);
     validation.set_required_spec_claims(&["exp", "iss", "aud"]);
     validation.validate_nbf = true;
-    let data =
-        jsonwebtoken::decode::<IdTokenClaims>(id_token, &key, &validation).map_err(|e| match e
-            .kind()
-        {
+    let data = jsonwebtoken::decode::<Map<String, Value>>(id_token, &key, &validation).map_err(
+        |e| match e.kind() {
             ErrorKind::InvalidSignature => LaunchError::Signature,
             ErrorKind::ExpiredSignature => LaunchError::Expired,
             ErrorKind::ImmatureSignature => LaunchError::NotYetValid,
@@ -218,8 +284,10 @@ pub async fn verify(
                 LaunchError::Algorithm(e.to_string())
             }
             _ => LaunchError::Malformed(e.to_string()),
-        })?;
-    let claims = data.claims;
+        },
+    )?;
+    let claims = IdTokenClaims::from_map(data.claims)
+        .map_err(|bad| LaunchError::InvalidClaim(bad.claim, bad.detail))?;
     let now = chrono::Utc::now().timestamp();
     check_claims(claims, expected, now)
 }
@@ -236,6 +304,10 @@ fn check_claims(
         return Err(LaunchError::IssuedInFuture { iat, now });
     }
     let aud = claims.aud.ok_or(LaunchError::MissingClaim("aud"))?;
+    // The only audience the tool trusts is its own client_id (Security Framework §5.1.3).
+    if let Some(other) = aud.as_slice().iter().find(|a| *a != expected.client_id) {
+        return Err(LaunchError::UntrustedAudience(truncate(other)));
+    }
     match (&claims.azp, aud.as_slice().len()) {
         (Some(azp), _) if azp != expected.client_id => return Err(LaunchError::AuthorizedParty),
         (None, n) if n > 1 => return Err(LaunchError::AuthorizedParty),
@@ -264,11 +336,21 @@ fn check_claims(
         .filter(|s| !s.is_empty())
         .ok_or(LaunchError::MissingClaim("sub"))?;
     let roles = claims.roles.ok_or(LaunchError::MissingClaim("roles"))?;
-    let context = claims
-        .context
-        .filter(|c| !c.id.is_empty())
-        .ok_or(LaunchError::MissingClaim("context"))?;
-    let resource_link = claims.resource_link.filter(|r| !r.id.is_empty());
+    // Optional, but when present its `id` is required.
+    let context = claims.context;
+    if context.as_ref().is_some_and(|c| c.id.is_empty()) {
+        return Err(LaunchError::ClaimField {
+            claim: "context",
+            field: "id",
+        });
+    }
+    let resource_link = claims.resource_link;
+    if resource_link.as_ref().is_some_and(|r| r.id.is_empty()) {
+        return Err(LaunchError::ClaimField {
+            claim: "resource_link",
+            field: "id",
+        });
+    }
     let deep_linking = claims.deep_linking_settings;
     match message_type {
         MessageType::ResourceLink => {
@@ -280,12 +362,18 @@ fn check_claims(
             }
         }
         MessageType::DeepLinking => match &deep_linking {
-            Some(dl) if !dl.deep_link_return_url.is_empty() => {
+            Some(dl) if dl.deep_link_return_url.is_empty() => {
+                return Err(LaunchError::ClaimField {
+                    claim: "deep_linking_settings",
+                    field: "deep_link_return_url",
+                });
+            }
+            Some(dl) => {
                 url::Url::parse(&dl.deep_link_return_url).map_err(|e| {
-                    LaunchError::InvalidClaim("deep_link_return_url", e.to_string())
+                    LaunchError::InvalidClaim("deep_linking_settings", e.to_string())
                 })?;
             }
-            _ => return Err(LaunchError::MissingClaim("deep_linking_settings")),
+            None => return Err(LaunchError::MissingClaim("deep_linking_settings")),
         },
     }
     if let Some(target) = claims.target_link_uri.as_deref()
@@ -374,7 +462,7 @@ mod tests {
     fn student_claims() -> IdTokenClaims {
         let raw = include_str!("../../tests/fixtures/moodle/launch-student.json");
         let doc: Value = serde_json::from_str(raw).unwrap();
-        serde_json::from_value(doc["payload"].clone()).unwrap()
+        IdTokenClaims::from_map(doc["payload"].as_object().unwrap().clone()).unwrap()
     }
 
     fn expected<'a>(overrides: &'a BTreeMap<String, ToolRole>) -> Expected<'a> {
@@ -400,7 +488,7 @@ mod tests {
         assert_eq!(launch.group_ids, vec![1]);
         assert_eq!(launch.user.person_sourcedid, "STUDENT1");
         assert_eq!(launch.user.username, "student1");
-        assert_eq!(launch.context.id, "2");
+        assert_eq!(launch.context.unwrap().id, "2");
         assert_eq!(launch.resource_link.unwrap().id, "1");
     }
 
@@ -414,22 +502,59 @@ mod tests {
             check_claims(c, &exp, NOW),
             Err(LaunchError::IssuedInFuture { .. })
         ));
+        // Another audience beside ours is untrusted, with or without azp.
+        for azp in [None, Some("P8G71mrVyMbH8G0".to_string())] {
+            let mut c = student_claims();
+            c.aud = Some(Audience::Many(vec![
+                "P8G71mrVyMbH8G0".into(),
+                "https://other.example".into(),
+            ]));
+            c.azp = azp;
+            assert_eq!(
+                check_claims(c, &exp, NOW).unwrap_err(),
+                LaunchError::UntrustedAudience("https://other.example".into())
+            );
+        }
+        // Our client_id listed twice: azp is then required, and must be ours.
         let mut c = student_claims();
         c.aud = Some(Audience::Many(vec![
             "P8G71mrVyMbH8G0".into(),
-            "other".into(),
+            "P8G71mrVyMbH8G0".into(),
         ]));
+        assert_eq!(
+            check_claims(c.clone(), &exp, NOW).unwrap_err(),
+            LaunchError::AuthorizedParty
+        );
+        c.azp = Some("P8G71mrVyMbH8G0".into());
+        assert!(check_claims(c, &exp, NOW).is_ok());
+        let mut c = student_claims();
+        c.azp = Some("someone-else".into());
         assert_eq!(
             check_claims(c, &exp, NOW).unwrap_err(),
             LaunchError::AuthorizedParty
         );
+        // No context: a valid launch outside any course; a context without id is refused.
         let mut c = student_claims();
-        c.aud = Some(Audience::Many(vec![
-            "P8G71mrVyMbH8G0".into(),
-            "other".into(),
-        ]));
-        c.azp = Some("P8G71mrVyMbH8G0".into());
-        assert!(check_claims(c, &exp, NOW).is_ok());
+        c.context = None;
+        assert_eq!(check_claims(c, &exp, NOW).unwrap().context, None);
+        let mut c = student_claims();
+        c.context.as_mut().unwrap().id.clear();
+        assert_eq!(
+            check_claims(c, &exp, NOW).unwrap_err(),
+            LaunchError::ClaimField {
+                claim: "context",
+                field: "id"
+            }
+        );
+        let mut c = student_claims();
+        c.resource_link.as_mut().unwrap().id.clear();
+        assert_eq!(
+            check_claims(c, &exp, NOW).unwrap_err(),
+            LaunchError::ClaimField {
+                claim: "resource_link",
+                field: "id"
+            }
+        );
         let mut c = student_claims();
         c.nonce = Some("other".into());
         assert_eq!(check_claims(c, &exp, NOW).unwrap_err(), LaunchError::Nonce);

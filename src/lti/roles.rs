@@ -1,10 +1,13 @@
-//! IMS role URIs and their mapping to the tool's roles (default map, per-platform overrides).
+//! IMS role URIs and their mapping to the tool's roles (the LIS vocabulary, per-platform
+//! overrides).
 //!
 //! Moodle decides `Instructor` by the capability `mod/lti:manage` on the activity, so every
 //! kind of teacher (non-editing, editing, manager) arrives as `membership#Instructor`; a site
-//! administrator also carries the `Administrator` roles. The tool role therefore says only
-//! *student*, *teacher* or *platform administrator*: who designs a course is recorded in the
-//! tool itself, never guessed from roles.
+//! administrator also carries the institution and system `Administrator` roles. The tool role
+//! therefore says only *student*, *teacher* or *platform administrator*: who designs a course
+//! is recorded in the tool itself, never guessed from roles. A mentor (parent, adviser) is
+//! never staff: the role gives nothing, so Learner + Mentor is a student and Mentor alone has
+//! no role here. The table of every role is in docs/security.md.
 
 use std::collections::BTreeMap;
 
@@ -47,48 +50,86 @@ impl ToolRole {
 
 const LIS: &str = "http://purl.imsglobal.org/vocab/lis/v2/";
 
-/// The documented default: each entry maps a role URI (full, or the short LTI 1.1 name) to a
-/// tool role. Sub-roles (`membership/Instructor#TeachingAssistant`) follow their principal role.
-pub fn default_map() -> BTreeMap<String, ToolRole> {
-    let mut map = BTreeMap::new();
-    for (suffix, role) in [
-        ("membership#Learner", ToolRole::Student),
-        ("membership#Instructor", ToolRole::Teacher),
-        ("membership#ContentDeveloper", ToolRole::Teacher),
-        ("membership#Mentor", ToolRole::Teacher),
-        ("membership#Manager", ToolRole::Teacher),
-        ("membership#Administrator", ToolRole::Admin),
-        ("institution/person#Administrator", ToolRole::Admin),
-        ("system/person#Administrator", ToolRole::Admin),
-        ("institution/person#Student", ToolRole::None),
-        ("institution/person#Faculty", ToolRole::None),
-        ("institution/person#Staff", ToolRole::None),
-    ] {
-        map.insert(format!("{LIS}{suffix}"), role);
-    }
-    map.insert("Learner".into(), ToolRole::Student);
-    map.insert("Instructor".into(), ToolRole::Teacher);
-    map
+/// Context roles (`membership#…`, their sub-roles `membership/<role>#…`, and the simple names
+/// LTI 1.3 allows for them) and what each gives in the tool.
+pub const CONTEXT_ROLES: &[(&str, ToolRole)] = &[
+    ("Administrator", ToolRole::Admin),
+    ("ContentDeveloper", ToolRole::None),
+    ("Instructor", ToolRole::Teacher),
+    ("Learner", ToolRole::Student),
+    ("Manager", ToolRole::Teacher),
+    ("Member", ToolRole::None),
+    ("Mentor", ToolRole::None),
+    ("Officer", ToolRole::None),
+    ("TeachingAssistant", ToolRole::Teacher),
+];
+
+/// Institution roles (`institution/person#…`): only the administrator gives something (a
+/// Moodle site administrator carries it). Being faculty or a student of the institution says
+/// nothing about a course.
+pub const INSTITUTION_ROLES: &[(&str, ToolRole)] = &[("Administrator", ToolRole::Admin)];
+
+/// System roles (`system/person#…`): the platform's administrators.
+pub const SYSTEM_ROLES: &[(&str, ToolRole)] = &[
+    ("Administrator", ToolRole::Admin),
+    ("SysAdmin", ToolRole::Admin),
+];
+
+fn lookup(table: &[(&str, ToolRole)], name: &str) -> ToolRole {
+    table
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(ToolRole::None, |(_, r)| *r)
 }
 
-/// Maps role URIs to the strongest tool role they give, using `overrides` first, then the
-/// default map. Unknown roles give nothing.
+/// What one role URI (or simple name) gives by default.
+pub fn default_role(uri: &str) -> ToolRole {
+    if let Some(rest) = uri.strip_prefix(LIS) {
+        if let Some(role) = rest.strip_prefix("membership#") {
+            return lookup(CONTEXT_ROLES, role);
+        }
+        // A sub-role follows its principal role: `membership/Instructor#TeachingAssistant`.
+        if let Some((principal, _sub)) = rest
+            .strip_prefix("membership/")
+            .and_then(|r| r.split_once('#'))
+        {
+            return lookup(CONTEXT_ROLES, principal);
+        }
+        if let Some(role) = rest.strip_prefix("institution/person#") {
+            return lookup(INSTITUTION_ROLES, role);
+        }
+        if let Some(role) = rest.strip_prefix("system/person#") {
+            return lookup(SYSTEM_ROLES, role);
+        }
+        return ToolRole::None;
+    }
+    // A simple name is a context role (LTI 1.3 §A.2.3); anything else is unknown.
+    if uri.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return lookup(CONTEXT_ROLES, uri);
+    }
+    ToolRole::None
+}
+
+/// Maps role URIs to the strongest tool role they give, using `overrides` first (the exact
+/// URI, then its principal role), then the default table. Unknown roles give nothing.
 pub fn tool_role(roles: &[String], overrides: &BTreeMap<String, ToolRole>) -> ToolRole {
-    let defaults = default_map();
     roles
         .iter()
         .map(|uri| {
-            let principal = principal_role(uri);
             overrides
                 .get(uri.as_str())
-                .or_else(|| overrides.get(principal.as_str()))
-                .or_else(|| defaults.get(uri.as_str()))
-                .or_else(|| defaults.get(principal.as_str()))
+                .or_else(|| overrides.get(principal_role(uri).as_str()))
                 .copied()
-                .unwrap_or(ToolRole::None)
+                .unwrap_or_else(|| default_role(uri))
         })
         .max()
         .unwrap_or(ToolRole::None)
+}
+
+/// A role as people read it: `…/membership#Mentor` → `Mentor`,
+/// `…/membership/Instructor#TeachingAssistant` → `TeachingAssistant`.
+pub fn display_name(uri: &str) -> &str {
+    uri.rsplit(['#', '/']).next().unwrap_or(uri)
 }
 
 /// `…/membership/Instructor#TeachingAssistant` → `…/membership#Instructor`.
@@ -148,20 +189,44 @@ mod tests {
             ),
             ToolRole::Admin
         );
-        assert_eq!(
-            tool_role(&uris(&["membership/Instructor#TeachingAssistant"]), &none),
-            ToolRole::Teacher
-        );
         assert_eq!(tool_role(&[], &none), ToolRole::None);
         assert_eq!(tool_role(&["urn:unknown".into()], &none), ToolRole::None);
     }
 
     #[test]
+    fn mentors_are_never_staff() {
+        let none = BTreeMap::new();
+        assert_eq!(
+            tool_role(&uris(&["membership#Mentor"]), &none),
+            ToolRole::None
+        );
+        assert_eq!(
+            tool_role(&uris(&["membership#Learner", "membership#Mentor"]), &none),
+            ToolRole::Student
+        );
+        assert_eq!(
+            tool_role(&uris(&["membership/Mentor#Advisor"]), &none),
+            ToolRole::None
+        );
+        assert_eq!(tool_role(&["Mentor".into()], &none), ToolRole::None);
+    }
+
+    #[test]
     fn overrides_win() {
-        let overrides =
-            parse_overrides(Some(&format!(r#"{{"{LIS}membership#Mentor": "none"}}"#))).unwrap();
+        let overrides = parse_overrides(Some(&format!(
+            r#"{{"{LIS}membership#Mentor": "teacher", "{LIS}membership#Instructor": "none"}}"#
+        )))
+        .unwrap();
         assert_eq!(
             tool_role(&uris(&["membership#Mentor"]), &overrides),
+            ToolRole::Teacher
+        );
+        // An override of the principal role applies to its sub-roles.
+        assert_eq!(
+            tool_role(
+                &uris(&["membership/Instructor#TeachingAssistant"]),
+                &overrides
+            ),
             ToolRole::None
         );
         assert!(parse_overrides(Some(r#"{"x": "boss"}"#)).is_err());

@@ -197,3 +197,19 @@ pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<Context>> {
         .get_result_on(conn)
         .optional()?)
 }
+
+/// The courses of a platform seen in launches, and how many of them are configured (have a
+/// `course_configs` row).
+pub fn count_of_platform(conn: &mut DbConn, platform_id: &str) -> StoreResult<(i64, i64)> {
+    use super::schema::course_configs;
+    let courses = contexts::table
+        .filter(contexts::platform_id.eq(platform_id))
+        .count()
+        .get_result_on::<i64>(conn)?;
+    let configured = contexts::table
+        .inner_join(course_configs::table.on(course_configs::context_id.eq(contexts::id)))
+        .filter(contexts::platform_id.eq(platform_id))
+        .count()
+        .get_result_on::<i64>(conn)?;
+    Ok((courses, configured))
+}

@@ -1,5 +1,6 @@
 //! Recording a verified launch: the user, the course, the placement, the user's groups, and
-//! that the user opened the tool in that course.
+//! that the user opened the tool in that course (a launch outside any course records the user
+//! only).
 
 use super::contexts::{self, Context, ContextSeen, ResourceLink, ResourceLinkSeen};
 use super::users::{self, User};
@@ -10,20 +11,28 @@ use crate::lti::launch::Launch;
 #[derive(Debug, Clone)]
 pub struct Recorded {
     pub user: User,
-    pub context: Context,
+    /// The course, unless the platform launched the tool outside any course.
+    pub context: Option<Context>,
     pub resource_link: Option<ResourceLink>,
 }
 
 /// Records the user, context, resource link and group ids of a launch (caller's transaction).
 pub fn record(conn: &mut DbConn, platform_id: &str, launch: &Launch) -> StoreResult<Recorded> {
     let user = users::upsert(conn, platform_id, &launch.user)?;
+    let Some(claim) = &launch.context else {
+        return Ok(Recorded {
+            user,
+            context: None,
+            resource_link: None,
+        });
+    };
     let context = contexts::upsert(
         conn,
         platform_id,
         &ContextSeen {
-            lti_id: launch.context.id.clone(),
-            label: launch.context.label.clone().unwrap_or_default(),
-            title: launch.context.title.clone().unwrap_or_default(),
+            lti_id: claim.id.clone(),
+            label: claim.label.clone().unwrap_or_default(),
+            title: claim.title.clone().unwrap_or_default(),
             nrps_url: launch
                 .nrps
                 .as_ref()
@@ -52,7 +61,7 @@ pub fn record(conn: &mut DbConn, platform_id: &str, launch: &Launch) -> StoreRes
     super::context_launches::record(conn, &context.id, &user.id, super::now_micros())?;
     Ok(Recorded {
         user,
-        context,
+        context: Some(context),
         resource_link,
     })
 }

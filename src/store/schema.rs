@@ -97,7 +97,7 @@ diesel::table! {
         id -> Text,
         platform_id -> Text,
         user_id -> Text,
-        context_id -> Text,
+        context_id -> Nullable<Text>,
         resource_link_id -> Nullable<Text>,
         deployment_id -> Text,
         message_type -> Text,

@@ -15,7 +15,8 @@ pub struct SessionRow {
     pub id: String,
     pub platform_id: String,
     pub user_id: String,
-    pub context_id: String,
+    /// The course; `None` for a launch outside any course.
+    pub context_id: Option<String>,
     pub resource_link_id: Option<String>,
     pub deployment_id: String,
     pub message_type: String,
@@ -60,20 +61,21 @@ pub fn purge_expired(conn: &mut DbConn) -> StoreResult<usize> {
     )
 }
 
-/// The valid session with its user and course, in one query.
+/// The valid session with its user and course (none for a launch outside any course), in one
+/// query.
 pub fn find_valid_with_people(
     conn: &mut DbConn,
     id: &str,
-) -> StoreResult<Option<(SessionRow, User, Context)>> {
+) -> StoreResult<Option<(SessionRow, User, Option<Context>)>> {
     Ok(sessions::table
         .inner_join(users::table)
-        .inner_join(contexts::table.on(contexts::id.eq(sessions::context_id)))
+        .left_join(contexts::table.on(contexts::id.nullable().eq(sessions::context_id)))
         .filter(sessions::id.eq(id))
         .filter(sessions::expires_at.gt(now_micros()))
         .select((
             columns::<SessionRow>(),
             columns::<User>(),
-            columns::<Context>(),
+            columns::<Context>().nullable(),
         ))
         .get_result_on(conn)
         .optional()?)

@@ -11,10 +11,10 @@ use crate::grades::outbox;
 use crate::lti::roles::ToolRole;
 use crate::state::AppState;
 
-use super::session::Session;
+use super::session::AnySession;
 use super::templates::{render, ser};
 
-fn require_admin(session: &Session) -> AppResult<()> {
+fn require_admin(session: &AnySession) -> AppResult<()> {
     if session.tool_role == ToolRole::Admin {
         Ok(())
     } else {
@@ -31,7 +31,7 @@ pub struct DeliveriesQuery {
 /// `GET /s/{token}/admin/deliveries`
 pub async fn deliveries(
     state: web::Data<AppState>,
-    session: Session,
+    session: AnySession,
     query: web::Query<DeliveriesQuery>,
 ) -> AppResult<HttpResponse> {
     require_admin(&session)?;
@@ -75,7 +75,7 @@ pub struct RetryForm {
 /// `POST /s/{token}/admin/deliveries/retry`
 pub async fn retry(
     state: web::Data<AppState>,
-    session: Session,
+    session: AnySession,
     form: web::Form<RetryForm>,
 ) -> AppResult<HttpResponse> {
     session.check_csrf(form.csrf.as_deref())?;

@@ -297,7 +297,7 @@ async fn open_session(
         id: session_id.clone(),
         platform_id: platform.id.clone(),
         user_id: String::new(),
-        context_id: String::new(),
+        context_id: None,
         resource_link_id: None,
         deployment_id: verified.deployment_id.clone(),
         message_type: verified.message_type.as_str().to_string(),
@@ -324,7 +324,7 @@ async fn open_session(
             }
             let recorded = store::launches::record(conn, &platform_id, &verified)?;
             row.user_id = recorded.user.id.clone();
-            row.context_id = recorded.context.id.clone();
+            row.context_id = recorded.context.as_ref().map(|c| c.id.clone());
             row.resource_link_id = recorded.resource_link.as_ref().map(|r| r.id.clone());
             sessions::insert(conn, &row)?;
             Ok(Ok(recorded))
@@ -333,7 +333,7 @@ async fn open_session(
     tracing::info!(
         platform = %platform.id,
         user = %recorded.user.id,
-        context = %recorded.context.id,
+        context = recorded.context.as_ref().map_or("-", |c| c.id.as_str()),
         session_binding = binding_state,
         "launch accepted"
     );

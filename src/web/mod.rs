@@ -35,11 +35,28 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/", web::get().to(pages::landing))
     .route("/health", web::get().to(pages::health))
     .route("/static/{file}", web::get().to(pages::asset))
-    .route("/.well-known/jwks.json", web::get().to(lti::jwks))
-    .route("/lti/login", web::get().to(lti::login_get))
-    .route("/lti/login", web::post().to(lti::login_post))
-    .route("/lti/launch", web::post().to(lti::launch))
-    .route("/lti/register", web::get().to(registration::register))
+    // The LTI endpoints answer 405 (with `Allow`) to any other method.
+    .service(
+        web::resource("/.well-known/jwks.json")
+            .route(web::get().to(lti::jwks))
+            .default_service(web::to(|| not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/lti/login")
+            .route(web::get().to(lti::login_get))
+            .route(web::post().to(lti::login_post))
+            .default_service(web::to(|| not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/lti/launch")
+            .route(web::post().to(lti::launch))
+            .default_service(web::to(|| not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/lti/register")
+            .route(web::get().to(registration::register))
+            .default_service(web::to(|| not_allowed("GET"))),
+    )
     .service(
         web::scope("/s/{token}")
             .route("/", web::get().to(pages::home))
@@ -82,6 +99,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // The follow-up screens of staff (web/followup/).
             .configure(followup::routes),
     );
+}
+
+async fn not_allowed(allowed: &'static str) -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::MethodNotAllowed(allowed))
 }
 
 /// Headers on every response. Sessions live in the URL, so no referrer ever leaves a page;

@@ -7,7 +7,9 @@ use minijinja::context;
 use crate::error::AppResult;
 use crate::state::AppState;
 
-use super::session::{Session, SessionKey};
+use crate::lti::roles::ToolRole;
+
+use super::session::{AnySession, SessionKey};
 use super::templates::{render, ser};
 
 /// `GET /`: what an administrator pastes into Moodle.
@@ -80,26 +82,38 @@ enum Landing {
     DeepLinking,
     Student(super::contract::home::Home),
     Staff,
-    /// Nobody the tool knows what to show: who the tool thinks the user is.
-    Other,
+    /// In a course, with no role the tool knows (a mentor, a guest): who the tool thinks the
+    /// user is, and whom to ask.
+    NoRole,
+    /// Launched outside any course: what the tool is, and for an administrator the status of
+    /// the platform's registration.
+    NoCourse(Option<crate::registration::PlatformStatus>),
 }
 
-fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(Session, Landing)> {
+fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(AnySession, Landing)> {
     use super::contract::home;
     // The reads in one snapshot; what the student's home records, after it.
     let (session, landing, books) = crate::store::read_tx(conn, |c| -> AppResult<_> {
-        let session = key.open(c)?;
+        let session = key.open_any(c)?;
+        let Some(course) = &session.context else {
+            let status = if session.tool_role == ToolRole::Admin {
+                Some(crate::registration::status(c, &session.row.platform_id)?)
+            } else {
+                None
+            };
+            return Ok((session, Landing::NoCourse(status), None));
+        };
         if session.is_deep_linking() {
             return Ok((session, Landing::DeepLinking, None));
         }
-        if session.tool_role == crate::lti::roles::ToolRole::Student {
-            let student = super::contract::student_of(&session)?;
+        if session.tool_role == ToolRole::Student {
+            let student = super::contract::student_of(&session.clone().in_course()?)?;
             let (page, books) = home::load(c, &student)?;
             return Ok((session, Landing::Student(page), Some((student, books))));
         }
         let staff = crate::access::scope::resolve(
             c,
-            &session.context.id,
+            &course.id,
             &session.user.id,
             session.tool_role,
             &session.launch.group_ids,
@@ -107,7 +121,7 @@ fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(Session,
         let landing = if staff.is_some() {
             Landing::Staff
         } else {
-            Landing::Other
+            Landing::NoRole
         };
         Ok((session, landing, None))
     })?;
@@ -119,31 +133,56 @@ fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(Session,
 
 /// `GET /s/{token}/`: what to place in the course for a deep linking launch; a student's
 /// contract (`web::contract::home`); staff (teachers, gestionnaires, designers) land on the
-/// follow-up of their formations; anyone else sees who the tool thinks the user is. The
-/// session and what its page needs come in one database call.
+/// follow-up of their formations; anyone else in a course is told the tool has no role for
+/// them there; a launch outside any course gets the tool's home (with the registration's
+/// status for an administrator). The session and what its page needs come in one database
+/// call.
 pub async fn home(state: web::Data<AppState>, key: SessionKey) -> AppResult<HttpResponse> {
     let (session, landing) = state.db.run(move |conn| Ok(land(conn, key))).await??;
-    match landing {
-        Landing::DeepLinking => return super::deep_linking::show(session).await,
-        Landing::Student(home) => return super::contract::home::show(&session, home),
+    let status = match landing {
+        Landing::DeepLinking => return super::deep_linking::show(session.in_course()?).await,
+        Landing::Student(home) => {
+            return super::contract::home::show(&session.in_course()?, home);
+        }
         Landing::Staff => {
             return Ok(super::contract::see_other(format!(
                 "{}/suivi/",
                 session.base()
             )));
         }
-        Landing::Other => {}
-    }
+        Landing::NoRole => {
+            let mut response = render(
+                "home.html",
+                context! {
+                    lang => session.lang(),
+                    base => session.base(),
+                    user => ser(&session.user),
+                    course => ser(&session.context),
+                    roles => session
+                        .launch
+                        .roles
+                        .iter()
+                        .map(|r| crate::lti::roles::display_name(r).to_string())
+                        .collect::<Vec<_>>(),
+                },
+            )?;
+            *response.status_mut() = actix_web::http::StatusCode::FORBIDDEN;
+            return Ok(response);
+        }
+        Landing::NoCourse(status) => status,
+    };
+    let s = &state.settings;
     Ok(render(
-        "home.html",
+        "no_course.html",
         context! {
             lang => session.lang(),
             base => session.base(),
             user => ser(&session.user),
-            course => ser(&session.context),
             tool_role => session.tool_role.as_str(),
-            group_ids => session.launch.group_ids,
-            message_type => session.launch.message_type.as_str(),
+            status => status.as_ref().map(ser),
+            tool_url => s.url("/lti/launch"),
+            login_url => s.url("/lti/login"),
+            jwks_url => s.url("/.well-known/jwks.json"),
         },
     )?)
 }

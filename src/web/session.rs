@@ -24,20 +24,49 @@ pub const BINDING_COOKIE: &str = "cookie";
 /// The browser keeps no cookie of ours (third-party cookies blocked): the URL token alone.
 pub const BINDING_TOKEN: &str = "token";
 
-/// A valid session, extracted from the `{token}` path segment.
+/// A valid session, extracted from the `{token}` path segment. `Session` (the default) is a
+/// session in a course: its extractor refuses a launch made outside any course with a page
+/// saying to open the activity from a course. [`AnySession`] is any session, with or without
+/// a course (the home page and the administrator's pages).
 #[derive(Debug, Clone)]
-pub struct Session {
+pub struct Session<C = Context> {
     /// The secret token of the URL.
     pub token: String,
     pub row: SessionRow,
     pub launch: Launch,
     pub tool_role: ToolRole,
     pub user: User,
-    /// The course.
-    pub context: Context,
+    /// The course (`Context`), or `Option<Context>` for [`AnySession`].
+    pub context: C,
 }
 
-impl Session {
+/// A session with or without a course.
+pub type AnySession = Session<Option<Context>>;
+
+impl AnySession {
+    /// The session in its course; a launch made outside any course is refused.
+    pub fn in_course(self) -> Result<Session, AppError> {
+        let Session {
+            token,
+            row,
+            launch,
+            tool_role,
+            user,
+            context,
+        } = self;
+        let context = context.ok_or(AppError::NoCourse)?;
+        Ok(Session {
+            token,
+            row,
+            launch,
+            tool_role,
+            user,
+            context,
+        })
+    }
+}
+
+impl<C> Session<C> {
     /// The URL prefix of every page of this session.
     pub fn base(&self) -> String {
         format!("/s/{}", self.token)
@@ -115,16 +144,26 @@ impl FromRequest for Session {
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
         let req = req.clone();
+        Box::pin(async move { extract(&req).await?.in_course() })
+    }
+}
+
+impl FromRequest for AnySession {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<AnySession, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
         Box::pin(async move { extract(&req).await })
     }
 }
 
-async fn extract(req: &HttpRequest) -> Result<Session, AppError> {
+async fn extract(req: &HttpRequest) -> Result<AnySession, AppError> {
     let key = SessionKey::of(req)?;
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
-    state.db.run(move |conn| Ok(key.open(conn))).await?
+    state.db.run(move |conn| Ok(key.open_any(conn))).await?
 }
 
 /// What a request presents for a session before the store is asked: the URL token and the
@@ -157,9 +196,15 @@ impl SessionKey {
         })
     }
 
-    /// The valid session this key opens (one query: the session, its user and its course),
-    /// refused when it expired or when its browser binding does not match. Blocking.
+    /// The valid session in a course this key opens (see [`SessionKey::open_any`]); a launch
+    /// made outside any course is refused. Blocking.
     pub fn open(self, conn: &mut DbConn) -> Result<Session, AppError> {
+        self.open_any(conn)?.in_course()
+    }
+
+    /// The valid session this key opens (one query: the session, its user and its course if
+    /// any), refused when it expired or when its browser binding does not match. Blocking.
+    pub fn open_any(self, conn: &mut DbConn) -> Result<AnySession, AppError> {
         let Some((row, user, context)) = sessions::find_valid_with_people(conn, &self.id)? else {
             return Err(AppError::NoSession);
         };

@@ -54,7 +54,7 @@ impl FromRequest for Staff {
     type Future = Pin<Box<dyn Future<Output = Result<Staff, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let session = Session::from_request(req, payload);
+        let session = <Session as FromRequest>::from_request(req, payload);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let session = session.await?;

@@ -206,7 +206,7 @@ async fn login_on_one_instance_launches_on_another(app: TestApp) {
     assert_eq!(app.count("oidc_states").await, 0, "state consumed");
 
     let replay = at_first.post_launch(&form.id_token, &form.state).await;
-    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
     assert!(replay.text().await.unwrap().contains("déjà utilisé"));
     assert_eq!(app.count("sessions").await, 1, "the replay made no session");
 }

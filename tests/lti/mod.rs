@@ -1,3 +1,5 @@
 mod launch;
+mod no_course;
 mod rejections;
+mod roles;
 mod rotation;

@@ -79,7 +79,7 @@ async fn alg_none_is_refused() {
         &browser,
         &token,
         &state,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "RS256",
     )
     .await;
@@ -103,7 +103,7 @@ async fn hs256_signed_with_the_platform_public_key_is_refused() {
         &browser,
         &token,
         &state,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "RS256",
     )
     .await;
@@ -120,7 +120,7 @@ async fn unknown_kid_is_refused() {
         &browser,
         &token,
         &state,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "ne publie pas",
     )
     .await;
@@ -140,7 +140,7 @@ async fn right_kid_wrong_key_is_refused() {
         &browser,
         &token,
         &state,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "signature",
     )
     .await;
@@ -159,7 +159,7 @@ async fn expired_token_is_refused() {
         &browser,
         &token,
         &state,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "expiré",
     )
     .await;
@@ -178,7 +178,7 @@ async fn token_issued_in_the_future_is_refused() {
         &browser,
         &token,
         &state,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "horloges",
     )
     .await;
@@ -209,7 +209,7 @@ async fn wrong_issuer_is_refused() {
         &browser,
         &token,
         &state,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "plateforme attendue",
     )
     .await;
@@ -227,18 +227,129 @@ async fn wrong_audience_is_refused() {
         &browser,
         &token,
         &state,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "pas destiné",
     )
     .await;
 }
 
 #[tokio::test]
-async fn several_audiences_without_azp_are_refused_and_with_azp_accepted() {
+async fn an_extra_untrusted_audience_is_refused_even_with_azp() {
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    // Security Framework §5.1.3: the tool trusts only its own client_id as audience.
+    for azp in [None, Some(CLIENT_ID)] {
+        let (browser, state, nonce) = begin(&app).await;
+        let token = app.platform.sign(&claims(&app, &nonce, |c| {
+            c.insert("aud".into(), json!([CLIENT_ID, "https://other.example"]));
+            if let Some(azp) = azp {
+                c.insert("azp".into(), json!(azp));
+            }
+        }));
+        assert_refused(
+            &app,
+            &browser,
+            &token,
+            &state,
+            StatusCode::UNAUTHORIZED,
+            "pas destiné",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn an_audience_list_of_our_client_id_needs_our_azp() {
     let app = spawn(Backend::Sqlite).await.unwrap();
     let (browser, state, nonce) = begin(&app).await;
     let token = app.platform.sign(&claims(&app, &nonce, |c| {
-        c.insert("aud".into(), json!([CLIENT_ID, "another-tool"]));
+        c.insert("aud".into(), json!([CLIENT_ID]));
+        c.insert("azp".into(), json!("another-tool"));
+    }));
+    assert_refused(
+        &app,
+        &browser,
+        &token,
+        &state,
+        StatusCode::UNAUTHORIZED,
+        "pas destiné",
+    )
+    .await;
+    // An array holding only our client_id, azp ours: accepted.
+    let (browser, state, nonce) = begin(&app).await;
+    let token = app.platform.sign(&claims(&app, &nonce, |c| {
+        c.insert("aud".into(), json!([CLIENT_ID]));
+        c.insert("azp".into(), json!(CLIENT_ID));
+    }));
+    assert_eq!(
+        browser.post_launch(&token, &state).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn a_token_without_kid_is_refused_for_that_reason() {
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (browser, state, nonce) = begin(&app).await;
+    let key =
+        jsonwebtoken::EncodingKey::from_rsa_pem(app.platform.state.keys.active_pem().as_bytes())
+            .unwrap();
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    let token = jsonwebtoken::encode(&header, &claims(&app, &nonce, |_| {}), &key).unwrap();
+    assert_refused(
+        &app,
+        &browser,
+        &token,
+        &state,
+        StatusCode::UNAUTHORIZED,
+        "en-tête « kid » absent",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_token_without_signature_is_refused() {
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (browser, state, nonce) = begin(&app).await;
+    let signed = app.platform.sign(&claims(&app, &nonce, |_| {}));
+    let unsigned = format!("{}.", &signed[..signed.rfind('.').unwrap()]);
+    assert_refused(
+        &app,
+        &browser,
+        &unsigned,
+        &state,
+        StatusCode::UNAUTHORIZED,
+        "signature",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_token_not_valid_yet_is_refused() {
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (browser, state, nonce) = begin(&app).await;
+    let token = app.platform.sign(&claims(&app, &nonce, |c| {
+        c.insert("nbf".into(), json!(now() + 600));
+    }));
+    assert_refused(
+        &app,
+        &browser,
+        &token,
+        &state,
+        StatusCode::UNAUTHORIZED,
+        "horloges",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_resource_link_without_id_names_the_claim_and_the_field() {
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (browser, state, nonce) = begin(&app).await;
+    let token = app.platform.sign(&claims(&app, &nonce, |c| {
+        c.insert(
+            "https://purl.imsglobal.org/spec/lti/claim/resource_link".into(),
+            json!({"title": "Contrat"}),
+        );
     }));
     assert_refused(
         &app,
@@ -246,19 +357,74 @@ async fn several_audiences_without_azp_are_refused_and_with_azp_accepted() {
         &token,
         &state,
         StatusCode::BAD_REQUEST,
-        "pas destiné",
+        "« resource_link » (l'activité Moodle qui ouvre l'outil) n'a pas de champ « id »",
     )
     .await;
+}
 
+#[tokio::test]
+async fn a_missing_sub_says_sub_is_missing() {
+    let app = spawn(Backend::Sqlite).await.unwrap();
     let (browser, state, nonce) = begin(&app).await;
     let token = app.platform.sign(&claims(&app, &nonce, |c| {
-        c.insert("aud".into(), json!([CLIENT_ID, "another-tool"]));
-        c.insert("azp".into(), json!(CLIENT_ID));
+        c.remove("sub");
     }));
-    assert_eq!(
-        browser.post_launch(&token, &state).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_refused(
+        &app,
+        &browser,
+        &token,
+        &state,
+        StatusCode::BAD_REQUEST,
+        "ne contient pas « sub » (l'identifiant de la personne connectée)",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_claim_of_the_wrong_shape_is_named() {
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    let (browser, state, nonce) = begin(&app).await;
+    let token = app.platform.sign(&claims(&app, &nonce, |c| {
+        c.insert(
+            "https://purl.imsglobal.org/spec/lti/claim/roles".into(),
+            json!("Learner"),
+        );
+    }));
+    assert_refused(
+        &app,
+        &browser,
+        &token,
+        &state,
+        StatusCode::BAD_REQUEST,
+        "« roles » (les rôles de la personne dans le cours) n'a pas la forme attendue",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn other_methods_than_post_on_the_launch_url_answer_405() {
+    let app = spawn(Backend::Sqlite).await.unwrap();
+    let client = app.browser().client;
+    for (method, path, allow) in [
+        (reqwest::Method::GET, "/lti/launch", "POST"),
+        (reqwest::Method::PUT, "/lti/launch", "POST"),
+        (reqwest::Method::DELETE, "/lti/login", "GET, POST"),
+        (reqwest::Method::POST, "/.well-known/jwks.json", "GET"),
+    ] {
+        let response = client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(response.headers()["allow"], allow);
+        let body = crate::support::text(&response.text().await.unwrap());
+        assert!(body.contains("Adresse réservée à Moodle"), "{body}");
+    }
 }
 
 #[tokio::test]
@@ -376,7 +542,7 @@ async fn replayed_launch_is_refused() {
         StatusCode::SEE_OTHER
     );
     let replay = browser.post_launch(&form.id_token, &form.state).await;
-    assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
     assert!(replay.text().await.unwrap().contains("déjà utilisé"));
     assert_eq!(
         app.count("sessions").await,
@@ -398,7 +564,7 @@ async fn replayed_nonce_with_a_fresh_state_is_refused() {
         &browser2,
         &first.id_token,
         &state2,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "ne correspond pas",
     )
     .await;
@@ -429,7 +595,7 @@ async fn missing_forged_or_expired_state_is_refused() {
         &browser,
         &token,
         "forged-state-value",
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "déjà utilisé ou expiré",
     )
     .await;
@@ -445,7 +611,7 @@ async fn missing_forged_or_expired_state_is_refused() {
         &browser,
         &token,
         &state,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "déjà utilisé ou expiré",
     )
     .await;
@@ -460,7 +626,6 @@ async fn missing_required_claims_are_refused() {
         "https://purl.imsglobal.org/spec/lti/claim/deployment_id",
         "https://purl.imsglobal.org/spec/lti/claim/roles",
         "https://purl.imsglobal.org/spec/lti/claim/resource_link",
-        "https://purl.imsglobal.org/spec/lti/claim/context",
         "sub",
         "nonce",
         "iat",
@@ -546,7 +711,7 @@ async fn token_of_platform_a_is_refused_for_platform_b() {
             .claims(&LaunchSpec::student(), &params["nonce"]),
     );
     let response = browser.post_launch(&token, &params["state"]).await;
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("sessions").await, 0);
 }
 
@@ -581,6 +746,19 @@ async fn malformed_tokens_are_refused() {
         "illisible",
     )
     .await;
+    // Well signed, but the payload is not a JSON object.
+    let (browser, state, _nonce) = begin(&app).await;
+    let token = app.platform.sign(&json!("not an object"));
+    assert_refused(
+        &app,
+        &browser,
+        &token,
+        &state,
+        StatusCode::BAD_REQUEST,
+        "illisible",
+    )
+    .await;
+    // A payload that is not JSON, badly signed: the signature is checked first.
     let (browser, state, _nonce) = begin(&app).await;
     let kid = app.platform.state.keys.active().kid.clone();
     let header = B64.encode(format!(r#"{{"alg":"RS256","typ":"JWT","kid":"{kid}"}}"#));
@@ -594,8 +772,8 @@ async fn malformed_tokens_are_refused() {
         &browser,
         &token,
         &state,
-        StatusCode::BAD_REQUEST,
-        "Lancement refusé",
+        StatusCode::UNAUTHORIZED,
+        "signature",
     )
     .await;
     let (browser, state, _nonce) = begin(&app).await;
@@ -629,7 +807,7 @@ async fn launch_posted_from_another_site_without_state_cookie_is_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(response.text().await.unwrap().contains("ne provient pas"));
     assert_eq!(app.count("sessions").await, 0);
 }
@@ -654,6 +832,6 @@ async fn state_cookie_of_another_login_is_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.count("sessions").await, 0);
 }

@@ -353,8 +353,23 @@ impl Browser {
             .unwrap()
     }
 
-    /// A complete launch: login, auth, form_post, first page.
+    /// A complete launch: login, auth, form_post, first page (which must answer 200).
     pub async fn launch(&self, platform: &TestPlatform, spec: LaunchSpec) -> Launched {
+        let (base, page) = self.open(platform, spec).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        Launched {
+            base,
+            page: page.text().await.unwrap(),
+        }
+    }
+
+    /// A complete launch, returning the session prefix and the first page's response
+    /// whatever its status.
+    pub async fn open(
+        &self,
+        platform: &TestPlatform,
+        spec: LaunchSpec,
+    ) -> (String, reqwest::Response) {
         let hint = platform.expect_launch(spec);
         let form = self.authenticate(&hint).await;
         let response = self.post_launch(&form.id_token, &form.state).await;
@@ -376,11 +391,7 @@ impl Browser {
             assert!(next.starts_with(&base), "staff home: {next}");
             page = self.get(&next).await;
         }
-        assert_eq!(page.status(), StatusCode::OK);
-        Launched {
-            base,
-            page: page.text().await.unwrap(),
-        }
+        (base, page)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

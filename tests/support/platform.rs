@@ -83,20 +83,25 @@ impl LaunchSpec {
     }
 }
 
-/// The platform's keys: the active key is the last.
+/// The platform's keys: the active key is the last (with its private PEM, for tests that sign
+/// with a header of their own).
 #[derive(Clone)]
 pub struct PlatformKeys {
-    inner: Arc<Mutex<Vec<ToolKey>>>,
+    inner: Arc<Mutex<Vec<(ToolKey, String)>>>,
 }
 
 impl PlatformKeys {
     fn new() -> Self {
         Self {
-            inner: Arc::new(Mutex::new(vec![new_key()])),
+            inner: Arc::new(Mutex::new(vec![new_key_with_pem()])),
         }
     }
     pub fn active(&self) -> ToolKey {
-        self.inner.lock().unwrap().last().cloned().unwrap()
+        self.inner.lock().unwrap().last().cloned().unwrap().0
+    }
+    /// The active key's private PEM.
+    pub fn active_pem(&self) -> String {
+        self.inner.lock().unwrap().last().cloned().unwrap().1
     }
     pub fn jwks(&self) -> Value {
         let keys: Vec<Value> = self
@@ -104,25 +109,30 @@ impl PlatformKeys {
             .lock()
             .unwrap()
             .iter()
-            .map(|k| serde_json::to_value(&k.public_jwk).unwrap())
+            .map(|(k, _)| serde_json::to_value(&k.public_jwk).unwrap())
             .collect();
         json!({ "keys": keys })
     }
     /// Adds a new active key (the old ones stay published unless `drop_old`).
     pub fn rotate(&self, drop_old: bool) -> ToolKey {
-        let key = new_key();
+        let (key, pem) = new_key_with_pem();
         let mut keys = self.inner.lock().unwrap();
         if drop_old {
             keys.clear();
         }
-        keys.push(key.clone());
+        keys.push((key.clone(), pem));
         key
     }
 }
 
 pub fn new_key() -> ToolKey {
+    new_key_with_pem().0
+}
+
+fn new_key_with_pem() -> (ToolKey, String) {
     let generated = keys::generate().unwrap();
-    ToolKey::from_pem_with_kid(&generated.private_pem, Some(&generated.kid)).unwrap()
+    let key = ToolKey::from_pem_with_kid(&generated.private_pem, Some(&generated.kid)).unwrap();
+    (key, generated.private_pem.to_string())
 }
 
 /// Shared state of the test platform's server.
