@@ -87,7 +87,7 @@ enum Landing {
     NoRole,
     /// Launched outside any course: what the tool is, and for an administrator the status of
     /// the platform's registration.
-    NoCourse(Option<crate::registration::PlatformStatus>),
+    NoCourse(Option<Box<crate::registration::PlatformStatus>>),
 }
 
 fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(AnySession, Landing)> {
@@ -97,7 +97,10 @@ fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(AnySessi
         let session = key.open_any(c)?;
         let Some(course) = &session.context else {
             let status = if session.tool_role == ToolRole::Admin {
-                Some(crate::registration::status(c, &session.row.platform_id)?)
+                Some(Box::new(crate::registration::status(
+                    c,
+                    &session.row.platform_id,
+                )?))
             } else {
                 None
             };

@@ -86,12 +86,12 @@ async fn main() {
             },
             roles: vec!["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner".into()],
             tool_role: ToolRole::Student,
-            context: ContextClaim {
+            context: Some(ContextClaim {
                 id: "2".into(),
                 label: Some("L1-CONTRAT".into()),
                 title: Some("L1 Contrat".into()),
                 kind: None,
-            },
+            }),
             resource_link: Some(ResourceLinkClaim {
                 id: "1".into(),
                 title: Some("Contrat".into()),

@@ -30,10 +30,7 @@ async fn launches_without_a_course_are_valid(app: TestApp) {
     let contract = browser.get(&format!("{base}/contrat/MATH/")).await;
     assert_eq!(contract.status(), StatusCode::FORBIDDEN);
     let text = crate::support::text(&contract.text().await.unwrap());
-    assert!(
-        text.contains("Ouvrez l'activité depuis un cours"),
-        "{text}"
-    );
+    assert!(text.contains("Ouvrez l'activité depuis un cours"), "{text}");
     let followup = browser.get(&format!("{base}/suivi/")).await;
     assert_eq!(followup.status(), StatusCode::FORBIDDEN);
 
@@ -50,7 +47,10 @@ async fn launches_without_a_course_are_valid(app: TestApp) {
         .await;
     assert_eq!(page.status(), StatusCode::OK);
     let text = crate::support::text(&page.text().await.unwrap());
-    assert!(text.contains("Enregistrement de cette plateforme"), "{text}");
+    assert!(
+        text.contains("Enregistrement de cette plateforme"),
+        "{text}"
+    );
     assert!(text.contains(crate::support::app::CLIENT_ID), "{text}");
     assert!(text.contains("0 cours ouvert(s) avec l'outil"), "{text}");
     let deliveries = browser.get(&format!("{base}/admin/deliveries")).await;

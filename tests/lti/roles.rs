@@ -33,14 +33,12 @@ async fn landing(app: &TestApp, roles: &[&str]) -> &'static str {
     let url = page.url().path().to_string();
     let text = crate::support::text(&page.text().await.unwrap());
     match status {
-        StatusCode::FORBIDDEN if text.contains("Aucun rôle pour cet outil dans ce cours") => "none",
+        StatusCode::FORBIDDEN if text.contains("Aucun rôle pour cet outil dans ce cours") => {
+            "none"
+        }
         StatusCode::OK if url.starts_with(&format!("{base}/suivi")) => {
             // The follow-up: an administrator is a designer of the course.
-            let designer = app
-                .browser()
-                .get(&format!("{base}/config/"))
-                .await
-                .status();
+            let designer = app.browser().get(&format!("{base}/config/")).await.status();
             if text.contains("Configurer") && designer != StatusCode::FORBIDDEN {
                 "admin"
             } else {
