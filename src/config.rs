@@ -37,6 +37,14 @@ pub struct Settings {
     pub key_grace_hours: u64,
     /// How long a platform key set is cached, in seconds (`CPRE_JWKS_CACHE_SECONDS`).
     pub jwks_cache_seconds: u64,
+    /// The shortest time between two fetches of one platform's key set, in milliseconds: a
+    /// launch signed with a key not fetched yet waits for the next allowed fetch
+    /// (`CPRE_JWKS_MIN_INTERVAL_MS`).
+    pub jwks_min_interval_ms: u64,
+    /// How long a new tool key is published before it signs anything, in seconds, so that
+    /// every instance and every cache of the tool's JWKS has it first
+    /// (`CPRE_KEY_ACTIVATION_SECONDS`).
+    pub key_activation_seconds: u64,
     /// HTTP workers (`CPRE_WORKERS`); 0 means one per CPU.
     pub workers: usize,
     /// Log filter, tracing syntax (`CPRE_LOG`).
@@ -89,6 +97,8 @@ impl Settings {
             .set_default("clock_leeway_seconds", 30)?
             .set_default("key_grace_hours", 72)?
             .set_default("jwks_cache_seconds", 3600)?
+            .set_default("jwks_min_interval_ms", 1000)?
+            .set_default("key_activation_seconds", 120)?
             .set_default("workers", 0)?
             .set_default("log", "info")?
             .set_default("timezone", "Europe/Paris")?
@@ -132,6 +142,11 @@ impl Settings {
             return Err(ConfigError::Invalid("lifetimes must be positive".into()));
         }
         self.tz()?;
+        if self.jwks_min_interval_ms > 10_000 {
+            return Err(ConfigError::Invalid(
+                "CPRE_JWKS_MIN_INTERVAL_MS above 10000 would make launches wait too long".into(),
+            ));
+        }
         if self.clock_leeway_seconds > 300 {
             return Err(ConfigError::Invalid(
                 "CPRE_CLOCK_LEEWAY_SECONDS above 300 is unsafe".into(),

@@ -27,21 +27,29 @@ pub struct AppState {
 
 pub type SharedState = Arc<AppState>;
 
+/// The time budget of one outgoing HTTP request (and of a launch waiting for a platform's keys).
+pub const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
+
 impl AppState {
     pub fn new(settings: Settings, db: DbPool) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("cpre/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(20))
+            .timeout(HTTP_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let jwks = JwksCache::new(
             http.clone(),
             Duration::from_secs(settings.jwks_cache_seconds),
-            Duration::from_secs(2),
+            Duration::from_millis(settings.jwks_min_interval_ms),
+            HTTP_TIMEOUT,
         );
         let logins = PendingLogins::new(10_000, Duration::from_secs(settings.state_ttl_seconds));
-        let keys = KeyRing::new(db.clone(), settings.key_grace_hours);
+        let keys = KeyRing::new(
+            db.clone(),
+            settings.key_grace_hours,
+            settings.key_activation_seconds,
+        );
         let tokens = AccessTokens::new(http.clone(), keys.clone());
         Ok(Self {
             settings,

@@ -87,7 +87,7 @@ async fn cli_refuses_a_bad_registration_and_removes_platforms() {
 }
 
 #[tokio::test]
-async fn keys_rotate_by_cli_makes_a_new_active_key() {
+async fn keys_rotate_by_cli_publishes_a_key_that_signs_later() {
     let db = TestDb::sqlite();
     for _ in 0..2 {
         let out = cpre(&db, &["keys".into(), "rotate".into()]);
@@ -96,16 +96,34 @@ async fn keys_rotate_by_cli_makes_a_new_active_key() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(String::from_utf8_lossy(&out.stdout).contains("New active key"));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("published now"));
     }
     let list = cpre(&db, &["keys".into(), "list".into()]);
     let text = String::from_utf8_lossy(&list.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "the first key and the rotated one: {text}");
     assert!(
-        lines[0].contains("active") && lines[1].contains("retired"),
+        lines[0].contains("not signing yet") && lines[1].contains("active until"),
         "{text}"
     );
+    // Without an activation delay, the new key signs at once and the previous one retires.
+    let without_delay = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cpre"))
+            .args(args)
+            .env("CPRE_DATABASE_URL", &db.url)
+            .env("CPRE_KEY_ACTIVATION_SECONDS", "0")
+            .env("CPRE_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    assert!(without_delay(&["keys", "rotate"]).status.success());
+    let list = without_delay(&["keys", "list"]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].ends_with("  active"), "{text}");
+    assert!(lines[1].contains("  retired "), "{text}");
+    assert!(lines[2].contains("  retiring "), "{text}");
 }
 
 #[tokio::test]

@@ -222,7 +222,7 @@ fn keys_rotate(pool: &DbPool) {
         cpre::keyring::ensure_key(&mut conn).unwrap().is_none(),
         "only once"
     );
-    let second = cpre::keyring::rotate(&mut conn, 24).unwrap();
+    let second = cpre::keyring::rotate(&mut conn, 24, 0).unwrap();
     let published: Vec<String> = cpre::store::keys::published(&mut conn, 24 * 3_600_000_000)
         .unwrap()
         .into_iter()
@@ -230,11 +230,27 @@ fn keys_rotate(pool: &DbPool) {
         .collect();
     assert_eq!(published, vec![second.clone(), first]);
     assert_eq!(
-        cpre::store::keys::find_active(&mut conn)
+        cpre::store::keys::find_active(&mut conn, 0)
             .unwrap()
             .unwrap()
             .kid,
         second
+    );
+    // A key rotated with an activation delay is published at once, and signs only later.
+    let third = cpre::keyring::rotate(&mut conn, 24, 3600).unwrap();
+    let published: Vec<String> = cpre::store::keys::published(&mut conn, 24 * 3_600_000_000)
+        .unwrap()
+        .into_iter()
+        .map(|k| k.kid)
+        .collect();
+    assert_eq!(published[0], third);
+    assert_eq!(
+        cpre::store::keys::find_active(&mut conn, 3_600_000_000)
+            .unwrap()
+            .unwrap()
+            .kid,
+        second,
+        "the previous key signs until the new one is old enough"
     );
 }
 storage_test!(tool_keys_rotate, keys_rotate);

@@ -5,7 +5,8 @@ use crate::store::micros_to_datetime;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
-    /// Make a new key active; the previous one stays published for the grace period.
+    /// Publish a new key, which signs once every cache has it; the previous one stays
+    /// published for the grace period.
     Rotate,
     /// List the keys with their state.
     List,
@@ -14,33 +15,42 @@ pub enum Command {
 pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
     let db = super::open_db(&settings).await?;
     let grace = settings.key_grace_hours;
+    let activation = settings.key_activation_seconds;
     match cmd {
         Command::Rotate => {
             let kid = db
                 .run(move |conn| {
-                    crate::keyring::rotate(conn, grace)
+                    crate::keyring::rotate(conn, grace, activation)
                         .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
                 })
                 .await?;
-            println!("New active key: {kid}");
-            println!("Previous keys stay published for {grace} hours.");
+            println!("New key: {kid}, published now, signing in {activation} seconds.");
+            println!("Previous keys stay published for {grace} hours after that.");
         }
         Command::List => {
-            let keys = db.run(crate::store::keys::list).await?;
-            for (i, key) in keys.iter().enumerate() {
+            let activation_micros =
+                i64::try_from(activation.saturating_mul(1_000_000)).unwrap_or(i64::MAX);
+            let (keys, active) = db
+                .run(move |conn| {
+                    Ok((
+                        crate::store::keys::list(conn)?,
+                        crate::store::keys::find_active(conn, activation_micros)?.map(|k| k.kid),
+                    ))
+                })
+                .await?;
+            let now = crate::store::now_micros();
+            for key in &keys {
+                let when = |at: i64| micros_to_datetime(at).format("%Y-%m-%d %H:%M UTC");
                 let state = match key.retired_at {
-                    None if i == 0 => "active".to_string(),
-                    None => "superseded".to_string(),
-                    Some(at) => format!(
-                        "retired {}",
-                        micros_to_datetime(at).format("%Y-%m-%d %H:%M UTC")
-                    ),
+                    _ if active.as_deref() == Some(key.kid.as_str()) => match key.retired_at {
+                        Some(at) => format!("active until {}", when(at)),
+                        None => "active".to_string(),
+                    },
+                    None => "published, not signing yet".to_string(),
+                    Some(at) if at > now => format!("retiring {}", when(at)),
+                    Some(at) => format!("retired {}", when(at)),
                 };
-                println!(
-                    "{}  created {}  {state}",
-                    key.kid,
-                    micros_to_datetime(key.created_at).format("%Y-%m-%d %H:%M UTC")
-                );
+                println!("{}  created {}  {state}", key.kid, when(key.created_at));
             }
         }
     }

@@ -1,8 +1,14 @@
-//! Platform public keys: fetched from each platform's JWKS URL, cached, refetched once on an
-//! unknown `kid` (a platform that rotated its key), RSA only.
+//! Platform public keys: fetched from each platform's JWKS URL, cached, RSA only.
+//!
+//! A key id the cached set does not know (a platform that just rotated its key) makes one
+//! refetch, shared by every launch waiting for it (single flight per URL). A platform is never
+//! fetched more often than once per `min_interval`: a launch that arrives inside that interval
+//! with a still-unknown key id waits for the next allowed fetch instead of failing, as long as
+//! its whole wait stays under `max_wait` (the request's own time budget). So a launch signed
+//! with a key the platform publishes succeeds on its first try, whatever the timing.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::DecodingKey;
@@ -19,68 +25,111 @@ pub enum JwksError {
     UnknownKid(String),
 }
 
-struct CachedSet {
+/// One fetched key set.
+struct KeySet {
     keys: HashMap<String, DecodingKey>,
     fetched_at: Instant,
+}
+
+/// Everything known about one JWKS URL.
+#[derive(Default)]
+struct Slot {
+    /// The last set fetched (read without waiting).
+    current: RwLock<Option<Arc<KeySet>>>,
+    /// Held by the one fetch in flight; waiters queue on it (single flight).
+    fetching: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl Slot {
+    fn current(&self) -> Option<Arc<KeySet>> {
+        self.current.read().map(|c| c.clone()).unwrap_or_default()
+    }
 }
 
 /// A cache of platform key sets, keyed by JWKS URL.
 #[derive(Clone)]
 pub struct JwksCache {
     http: reqwest::Client,
-    cache: moka::future::Cache<String, Arc<CachedSet>>,
-    /// An unknown kid triggers a refetch only if the cached set is older than this.
-    min_refetch: Duration,
+    slots: moka::future::Cache<String, Arc<Slot>>,
+    /// How long a fetched set is trusted before it is fetched again.
+    ttl: Duration,
+    /// The shortest time between two fetches of one URL.
+    min_interval: Duration,
+    /// The longest a caller waits for a fetch (queueing included).
+    max_wait: Duration,
 }
 
 impl JwksCache {
-    pub fn new(http: reqwest::Client, ttl: Duration, min_refetch: Duration) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        ttl: Duration,
+        min_interval: Duration,
+        max_wait: Duration,
+    ) -> Self {
         Self {
             http,
-            cache: moka::future::Cache::builder()
-                .time_to_live(ttl)
-                .max_capacity(1_000)
-                .build(),
-            min_refetch,
+            slots: moka::future::Cache::builder().max_capacity(1_000).build(),
+            ttl,
+            min_interval,
+            max_wait,
         }
     }
 
-    /// The decoding key for `kid` at `jwks_url`, refetching the set once if the kid is unknown.
+    /// The decoding key for `kid` at `jwks_url`: from the cached set when it is fresh and knows
+    /// the kid, else after a (shared, rate-limited) fetch made after this call began.
     pub async fn key(&self, jwks_url: &str, kid: &str) -> Result<DecodingKey, JwksError> {
-        let set = self.cached(jwks_url).await?;
-        if let Some(key) = set.keys.get(kid) {
+        let asked_at = Instant::now();
+        let deadline = asked_at + self.max_wait;
+        let slot = self
+            .slots
+            .get_with(jwks_url.to_string(), async { Arc::new(Slot::default()) })
+            .await;
+        if let Some(set) = slot.current()
+            && set.fetched_at.elapsed() < self.ttl
+            && let Some(key) = set.keys.get(kid)
+        {
             return Ok(key.clone());
         }
-        if set.fetched_at.elapsed() < self.min_refetch {
-            return Err(JwksError::UnknownKid(kid.to_string()));
+        let mut last_fetch = tokio::time::timeout_at(deadline.into(), slot.fetching.lock())
+            .await
+            .map_err(|_| JwksError::UnknownKid(kid.to_string()))?;
+        // A fetch made while this call waited answers it: no second fetch.
+        if let Some(set) = slot.current()
+            && set.fetched_at >= asked_at
+        {
+            return set
+                .keys
+                .get(kid)
+                .cloned()
+                .ok_or_else(|| JwksError::UnknownKid(kid.to_string()));
         }
-        self.cache.invalidate(jwks_url).await;
-        let fresh = self.cached(jwks_url).await?;
+        if let Some(previous) = *last_fetch {
+            let allowed = previous + self.min_interval;
+            if allowed > deadline {
+                return Err(JwksError::UnknownKid(kid.to_string()));
+            }
+            tokio::time::sleep_until(allowed.into()).await;
+        }
+        *last_fetch = Some(Instant::now());
+        let fetched = Arc::new(fetch(&self.http, jwks_url).await?);
+        if let Ok(mut current) = slot.current.write() {
+            *current = Some(fetched.clone());
+        }
         tracing::info!(
             jwks_url,
             kid,
-            "platform key set refetched for an unknown kid"
+            keys = fetched.keys.len(),
+            "platform key set fetched"
         );
-        fresh
+        fetched
             .keys
             .get(kid)
             .cloned()
             .ok_or_else(|| JwksError::UnknownKid(kid.to_string()))
     }
-
-    async fn cached(&self, jwks_url: &str) -> Result<Arc<CachedSet>, JwksError> {
-        let http = self.http.clone();
-        let url = jwks_url.to_string();
-        self.cache
-            .try_get_with(url.clone(), async move {
-                fetch(&http, &url).await.map(Arc::new)
-            })
-            .await
-            .map_err(|e: Arc<JwksError>| (*e).clone())
-    }
 }
 
-async fn fetch(http: &reqwest::Client, url: &str) -> Result<CachedSet, JwksError> {
+async fn fetch(http: &reqwest::Client, url: &str) -> Result<KeySet, JwksError> {
     let fail = |reason: String| JwksError::Fetch {
         url: url.to_string(),
         reason,
@@ -118,7 +167,7 @@ async fn fetch(http: &reqwest::Client, url: &str) -> Result<CachedSet, JwksError
             Err(e) => tracing::warn!(url, kid, error = %e, "unusable key in platform key set"),
         }
     }
-    Ok(CachedSet {
+    Ok(KeySet {
         keys,
         fetched_at: Instant::now(),
     })

@@ -33,15 +33,27 @@ pub fn insert(
     Ok(())
 }
 
-/// The active key: the newest key not retired.
-pub fn find_active(conn: &mut DbConn) -> StoreResult<Option<ToolKeyRow>> {
-    Ok(tool_keys::table
-        .filter(tool_keys::retired_at.is_null())
+/// The key that signs: the newest key published for at least `activation_micros` and not
+/// retired (a retirement may be scheduled in the future); when no key is that old (the first
+/// minutes of an installation), the key published the longest.
+pub fn find_active(conn: &mut DbConn, activation_micros: i64) -> StoreResult<Option<ToolKeyRow>> {
+    let now = now_micros();
+    let live: Vec<ToolKeyRow> = tool_keys::table
+        .filter(
+            tool_keys::retired_at
+                .is_null()
+                .or(tool_keys::retired_at.gt(now)),
+        )
         .order((tool_keys::created_at.desc(), tool_keys::kid.desc()))
         .select(columns::<ToolKeyRow>())
-        .load_on(conn)?
-        .into_iter()
-        .next())
+        .load_on(conn)?;
+    let seasoned = live
+        .iter()
+        .position(|k| k.created_at <= now.saturating_sub(activation_micros));
+    Ok(match seasoned {
+        Some(i) => live.into_iter().nth(i),
+        None => live.into_iter().last(),
+    })
 }
 
 /// Keys to publish: the active ones and those retired less than `grace_micros` ago, newest first.
@@ -65,14 +77,15 @@ pub fn list(conn: &mut DbConn) -> StoreResult<Vec<ToolKeyRow>> {
         .load_on(conn)?)
 }
 
-/// Retires every active key except `keep_kid`.
-pub fn retire_all_but(conn: &mut DbConn, keep_kid: &str) -> StoreResult<usize> {
+/// Schedules the retirement, at `at`, of every key except `keep_kid` not already retired or
+/// scheduled.
+pub fn retire_all_but(conn: &mut DbConn, keep_kid: &str, at: i64) -> StoreResult<usize> {
     Ok(diesel::update(
         tool_keys::table
             .filter(tool_keys::retired_at.is_null())
             .filter(tool_keys::kid.ne(keep_kid)),
     )
-    .set(tool_keys::retired_at.eq(now_micros()))
+    .set(tool_keys::retired_at.eq(at))
     .execute_on(conn)?)
 }
 

@@ -379,6 +379,6 @@ pub async fn jwks(state: web::Data<AppState>) -> AppResult<HttpResponse> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("key ring: {e}")))?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
         .body(snapshot.jwks_json.clone()))
 }

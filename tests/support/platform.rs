@@ -148,6 +148,8 @@ pub struct PlatformState {
     pub tool_launch_url: Arc<Mutex<String>>,
     /// Auth requests received (query parameters), for assertions.
     pub auth_requests: Arc<Mutex<Vec<HashMap<String, String>>>>,
+    /// When the tool fetched this platform's JWKS.
+    pub jwks_fetches: Arc<Mutex<Vec<std::time::Instant>>>,
     /// The tool's JWKS URL (client assertions and deep linking responses are verified with it).
     pub tool_jwks_url: Arc<Mutex<String>>,
     /// The LTI Advantage services: what they received and hold, and their knobs.
@@ -188,6 +190,7 @@ impl TestPlatform {
             launches: Arc::default(),
             tool_launch_url: Arc::default(),
             auth_requests: Arc::default(),
+            jwks_fetches: Arc::default(),
             tool_jwks_url: Arc::default(),
             services: Arc::new(services::Services::new()),
         };
@@ -379,6 +382,11 @@ fn build_claims(state: &PlatformState, spec: &LaunchSpec, nonce: &str) -> Value 
 }
 
 async fn certs(state: web::Data<PlatformState>) -> HttpResponse {
+    state
+        .jwks_fetches
+        .lock()
+        .unwrap()
+        .push(std::time::Instant::now());
     HttpResponse::Ok().json(state.keys.jwks())
 }
 

@@ -94,6 +94,8 @@ pub struct Services {
     tokens: Mutex<HashMap<String, Issued>>,
     /// Client assertions verified by the token endpoint (their claims).
     pub assertions: Mutex<Vec<Value>>,
+    /// The key id of every tool JWT verified (client assertions, deep linking responses).
+    pub verified_kids: Mutex<Vec<String>>,
     pub token_requests: AtomicUsize,
     pub line_items: Mutex<Vec<LineItem>>,
     next_line_item: AtomicUsize,
@@ -147,6 +149,7 @@ impl Services {
             requests: Mutex::default(),
             tokens: Mutex::default(),
             assertions: Mutex::default(),
+            verified_kids: Mutex::default(),
             token_requests: AtomicUsize::new(0),
             line_items: Mutex::new(vec![line_item]),
             next_line_item: AtomicUsize::new(10),
@@ -382,9 +385,11 @@ async fn verify_tool_jwt(
         None => validation.validate_aud = false,
     }
     validation.set_required_spec_claims(&["exp", "iat"]);
-    jsonwebtoken::decode::<Value>(jwt, &key, &validation)
+    let claims = jsonwebtoken::decode::<Value>(jwt, &key, &validation)
         .map(|d| d.claims)
-        .map_err(|e| format!("signature or claims: {e}"))
+        .map_err(|e| format!("signature or claims: {e}"))?;
+    state.services.verified_kids.lock().unwrap().push(kid);
+    Ok(claims)
 }
 
 fn token_error(error: &str) -> HttpResponse {
