@@ -40,7 +40,10 @@ pub fn resume(q: &Questionnaire, env: &Environment, answers: &Answers, done: &[S
         .map_or(Resume::Summary, |p| Resume::Page(p.id.to_owned()))
 }
 
-/// Pages saved among the visible ones, and how many are visible.
+/// Pages saved among the visible ones, and how many are visible: the one counter of the
+/// contract's pages, computed from the flow (the pages shown after conditions). A page shows
+/// its number out of `total`, the overview `done` out of `total`, the summary (after the last
+/// page) no number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Progress {
     pub done: usize,

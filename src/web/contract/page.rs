@@ -119,7 +119,7 @@ pub fn render(
             page_id => page.id,
             page_title => page.title,
             step => page.number,
-            steps => flow.pages.len() + 1,
+            steps => flow.pages.len(),
             is_last => flow.next_page(page_id).is_none(),
             blocks => ser(&blocks),
             errors => ser(&links),

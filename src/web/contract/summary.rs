@@ -55,15 +55,15 @@ fn render_summary(
             })
             .collect(),
     };
-    let steps = q.flow(&ws.env, &ws.answers).pages.len() + 1;
+    let progress =
+        crate::contract::progress::progress(&q.flow(&ws.env, &ws.answers), &ws.pages_done);
     let ctx = page_context(
         session,
         Some(ws),
         context! {
             summary => ser(summary),
             problems => ser(&problems),
-            step => steps,
-            steps => steps,
+            progress => ser(progress),
             revision => ws.revision(),
             reopened => ws.state() == Some(crate::contract::ContractState::Reopened),
             no_consent => attempt == Attempt::NoConsent,
