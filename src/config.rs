@@ -181,6 +181,12 @@ impl Settings {
         })
     }
 
+    /// Today's date in the tool's timezone.
+    pub fn today(&self) -> chrono::NaiveDate {
+        let tz = self.tz().unwrap_or(chrono_tz::Europe::Paris);
+        chrono::Utc::now().with_timezone(&tz).date_naive()
+    }
+
     /// True when any platform may register itself without an invite.
     pub fn dynamic_registration_open(&self) -> bool {
         self.dynamic_registration == "open"

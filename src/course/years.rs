@@ -76,6 +76,30 @@ pub fn ensure(conn: &mut DbConn, context_id: &str, year: &str) -> Result<(), Sto
     Ok(())
 }
 
+/// The academic years a placement (Deep Linking) may name: the course's current year first,
+/// then its other years still open, newest first; for a course not configured yet, the
+/// academic year of `today` (in the tool's timezone) and the next one.
+pub fn placement_years(
+    conn: &mut DbConn,
+    context_id: &str,
+    today: chrono::NaiveDate,
+) -> Result<Vec<String>, StoreError> {
+    let Some(current) = formations::course_config(conn, context_id)?.map(|c| c.academic_year)
+    else {
+        return Ok(crate::lti::deep_linking::academic_years(today).to_vec());
+    };
+    let mut others: Vec<String> = course_years::table
+        .filter(course_years::context_id.eq(context_id))
+        .filter(course_years::closed_at.is_null())
+        .filter(course_years::academic_year.ne(&current))
+        .select(course_years::academic_year)
+        .load_on(conn)?;
+    others.sort_unstable_by(|a, b| b.cmp(a));
+    let mut years = vec![current];
+    years.extend(others);
+    Ok(years)
+}
+
 /// Every year of a course, newest first: the current one, those opened or closed, and those
 /// of its contracts.
 pub fn list(conn: &mut DbConn, context_id: &str) -> Result<Vec<YearInfo>, StoreError> {

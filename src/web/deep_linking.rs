@@ -38,14 +38,9 @@ fn settings(session: &Session) -> AppResult<&crate::lti::claims::DeepLinkingSett
     Ok(settings)
 }
 
-fn offered_years() -> [String; 2] {
-    deep_linking::academic_years(chrono::Local::now().date_naive())
-}
-
-/// `GET /s/{token}/` of a deep linking launch: what to place.
-pub async fn show(session: Session) -> AppResult<HttpResponse> {
+/// `GET /s/{token}/` of a deep linking launch: what to place, in the years offered.
+pub async fn show(session: Session, years: Vec<String>) -> AppResult<HttpResponse> {
     settings(&session)?;
-    let years = offered_years();
     Ok(render(
         "deep_linking/select.html",
         context! {
@@ -54,7 +49,7 @@ pub async fn show(session: Session) -> AppResult<HttpResponse> {
             csrf => session.row.csrf_token.clone(),
             course => session.context.title.clone(),
             user_name => session.user.name.clone(),
-            years => years.to_vec(),
+            years => years,
             default_title => i18n::message(session.lang(), "deep_linking.default_title"),
         },
     )?)
@@ -78,7 +73,12 @@ pub async fn place(
 ) -> AppResult<HttpResponse> {
     session.check_csrf(form.csrf.as_deref())?;
     let dl = settings(&session)?.clone();
-    let years = offered_years();
+    let today = state.settings.today();
+    let context_id = session.context.id.clone();
+    let years = state
+        .db
+        .run(move |conn| crate::course::years::placement_years(conn, &context_id, today))
+        .await?;
     if !years.contains(&form.academic_year) {
         return Err(AppError::BadRequest(format!(
             "academic year `{}` is not offered",

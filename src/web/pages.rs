@@ -79,7 +79,8 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
 
 /// What the session's first page is, found in the same database call as the session.
 enum Landing {
-    DeepLinking,
+    /// A placement, with the academic years it may name.
+    DeepLinking(Vec<String>),
     Student(super::contract::home::Home),
     Staff,
     /// In a course, with no role the tool knows (a mentor, a guest): who the tool thinks the
@@ -90,7 +91,11 @@ enum Landing {
     NoCourse(Option<Box<crate::registration::PlatformStatus>>),
 }
 
-fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(AnySession, Landing)> {
+fn land(
+    conn: &mut crate::store::DbConn,
+    key: SessionKey,
+    today: chrono::NaiveDate,
+) -> AppResult<(AnySession, Landing)> {
     use super::contract::home;
     // The reads in one snapshot; what the student's home records, after it.
     let (session, landing, books) = crate::store::read_tx(conn, |c| -> AppResult<_> {
@@ -107,7 +112,8 @@ fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(AnySessi
             return Ok((session, Landing::NoCourse(status), None));
         };
         if session.is_deep_linking() {
-            return Ok((session, Landing::DeepLinking, None));
+            let years = crate::course::years::placement_years(c, &course.id, today)?;
+            return Ok((session, Landing::DeepLinking(years), None));
         }
         if session.tool_role == ToolRole::Student {
             let student = super::contract::student_of(&session.clone().in_course()?)?;
@@ -141,9 +147,15 @@ fn land(conn: &mut crate::store::DbConn, key: SessionKey) -> AppResult<(AnySessi
 /// status for an administrator). The session and what its page needs come in one database
 /// call.
 pub async fn home(state: web::Data<AppState>, key: SessionKey) -> AppResult<HttpResponse> {
-    let (session, landing) = state.db.run(move |conn| Ok(land(conn, key))).await??;
+    let today = state.settings.today();
+    let (session, landing) = state
+        .db
+        .run(move |conn| Ok(land(conn, key, today)))
+        .await??;
     let status = match landing {
-        Landing::DeepLinking => return super::deep_linking::show(session.in_course()?).await,
+        Landing::DeepLinking(years) => {
+            return super::deep_linking::show(session.in_course()?, years).await;
+        }
         Landing::Student(home) => {
             return super::contract::home::show(&session.in_course()?, home);
         }

@@ -42,9 +42,80 @@ fn form_of(html: &str) -> (String, Vec<(String, String)>) {
     (action, fields)
 }
 
+/// The years offered for a course not configured yet: this academic year (in the tool's
+/// timezone) and the next.
 fn years() -> [String; 2] {
-    cpre::lti::deep_linking::academic_years(chrono::Local::now().date_naive())
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive();
+    cpre::lti::deep_linking::academic_years(today)
 }
+
+/// The academic years the placement page offers, in order.
+fn offered(html: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    doc.select(&scraper::Selector::parse("input[name=\"academic_year\"]").unwrap())
+        .filter_map(|i| i.value().attr("value").map(str::to_string))
+        .collect()
+}
+
+async fn a_configured_course_offers_its_own_years(app: TestApp) {
+    // Configured for 2025-2026, whatever today's date.
+    let applied = crate::contract::configure_demo(&app).await;
+    let context_id = applied.context.id.clone();
+    let browser = app.browser();
+    let launched = browser
+        .launch(&app.platform, LaunchSpec::deep_linking())
+        .await;
+    assert_eq!(offered(&launched.page), ["2025-2026"]);
+    let refused = place(&browser, &launched, &[("academic_year", &years()[1])]).await;
+    if years()[1] != "2025-2026" {
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    }
+
+    // The next year opened: current first, then the previous one still open.
+    let actor = cpre::access::audit::Actor {
+        platform_id: applied.context.platform_id.clone(),
+        user_id: None,
+        label: "test".into(),
+    };
+    let (id, a) = (context_id.clone(), actor.clone());
+    app.state
+        .db
+        .run(move |conn| {
+            cpre::course::years::open_next(conn, &a, &id, "2026-2027")
+                .map_err(|e| cpre::store::StoreError::Corrupt(e.to_string()))
+        })
+        .await
+        .unwrap();
+    let launched = browser
+        .launch(&app.platform, LaunchSpec::deep_linking())
+        .await;
+    assert_eq!(offered(&launched.page), ["2026-2027", "2025-2026"]);
+    // A closed year is no longer offered.
+    app.state
+        .db
+        .run(move |conn| {
+            cpre::course::years::set_closed(conn, &actor, &context_id, "2025-2026", true)
+                .map_err(|e| cpre::store::StoreError::Corrupt(e.to_string()))
+        })
+        .await
+        .unwrap();
+    let launched = browser
+        .launch(&app.platform, LaunchSpec::deep_linking())
+        .await;
+    assert_eq!(offered(&launched.page), ["2026-2027"]);
+    let placed = place(&browser, &launched, &[]).await;
+    assert_eq!(
+        placed.status(),
+        StatusCode::OK,
+        "the current year is chosen by default"
+    );
+}
+crate::on_both_backends!(
+    a_configured_course_offers_its_own_years,
+    super::a_configured_course_offers_its_own_years
+);
 
 /// Submits the placement form with these changes to its fields.
 async fn place(
