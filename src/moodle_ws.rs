@@ -1,7 +1,8 @@
 //! Moodle's REST web services, optional per platform: the groups of a course
-//! (`core_group_get_course_groups`) and their members (`core_group_get_group_members`).
-//! LTI launches carry group ids only and NRPS carries no groups; this is how names come in.
-//! No SQL here.
+//! (`core_group_get_course_groups`), their members (`core_group_get_group_members`) and the
+//! course roles of the enrolled users (`core_enrol_get_enrolled_users`). LTI launches carry
+//! group ids only, NRPS carries no groups and calls a non-editing teacher a Learner; this is
+//! how names and real roles come in. No SQL here.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -10,6 +11,7 @@ use crate::lti::http::truncate;
 
 pub const FUNCTION_COURSE_GROUPS: &str = "core_group_get_course_groups";
 pub const FUNCTION_GROUP_MEMBERS: &str = "core_group_get_group_members";
+pub const FUNCTION_ENROLLED_USERS: &str = "core_enrol_get_enrolled_users";
 /// Group ids asked per `core_group_get_group_members` call.
 const MEMBERS_CHUNK: usize = 50;
 
@@ -68,6 +70,21 @@ pub struct GroupMembers {
     pub groupid: i64,
     #[serde(default)]
     pub userids: Vec<i64>,
+}
+
+/// An enrolled user of a course with the roles assigned in the course.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct EnrolledUser {
+    pub id: i64,
+    #[serde(default)]
+    pub roles: Vec<CourseRole>,
+}
+
+/// A role of a user in a course (Moodle keys roles on `shortname`: `student`, `teacher`,
+/// `editingteacher`, `manager`…; `name` is empty unless renamed).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CourseRole {
+    pub shortname: String,
 }
 
 /// Moodle's course id for an LTI context: Moodle uses the course id as context id.
@@ -175,6 +192,27 @@ pub async fn group_members(
     Ok(all)
 }
 
+/// The enrolled users of a course with their course roles (only the `id` and `roles` fields
+/// are asked for).
+pub async fn enrolled_roles(
+    http: &reqwest::Client,
+    ws: &WebService,
+    course_id: i64,
+) -> Result<Vec<EnrolledUser>, WsError> {
+    let value = call(
+        http,
+        ws,
+        FUNCTION_ENROLLED_USERS,
+        &[
+            ("courseid".into(), course_id.to_string()),
+            ("options[0][name]".into(), "userfields".into()),
+            ("options[0][value]".into(), "id,roles".into()),
+        ],
+    )
+    .await?;
+    parse(FUNCTION_ENROLLED_USERS, value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +235,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(members[0].userids, vec![3, 5]);
+        let enrolled: Vec<EnrolledUser> = parse(
+            FUNCTION_ENROLLED_USERS,
+            serde_json::json!([{"id": 5, "roles": [
+                {"roleid": 4, "name": "", "shortname": "teacher", "sortorder": 0}
+            ]}, {"id": 3}]),
+        )
+        .unwrap();
+        assert_eq!(enrolled[0].roles[0].shortname, "teacher");
+        assert!(enrolled[1].roles.is_empty());
         assert!(course_id("2").is_ok());
         assert!(course_id("course-v1:x").is_err());
         assert_eq!(

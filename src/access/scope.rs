@@ -36,6 +36,8 @@ pub struct StaffScope {
     pub user_id: String,
     /// Designer of the course: sees and configures everything in it.
     pub designer: bool,
+    /// Holds a gestionnaire grant in the course.
+    pub gestionnaire: bool,
     /// The formations visible, in course order.
     pub formations: Vec<ScopedFormation>,
 }
@@ -65,6 +67,15 @@ impl StaffScope {
     pub fn can_decide(&self, formation_id: &str) -> bool {
         self.formation(formation_id)
             .is_some_and(|f| f.rights.decide)
+    }
+
+    /// May mark a person of this formation's list « pas un étudiant » (and put them back): a
+    /// designer, or a gestionnaire who follows the formation; not a teacher alone.
+    pub fn can_mark_not_student(&self, formation_id: &str) -> bool {
+        (self.designer || self.gestionnaire)
+            && self
+                .formation(formation_id)
+                .is_some_and(|f| f.rights.follow)
     }
 
     /// Sees nothing: no formation and not a designer (e.g. a teacher in no mapped group).
@@ -156,6 +167,7 @@ pub fn resolve(
         context_id: context_id.to_string(),
         user_id: user_id.to_string(),
         designer,
+        gestionnaire: !gestionnaire_of.is_empty(),
         formations,
     }))
 }

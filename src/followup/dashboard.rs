@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::{Scope, fold};
 use crate::store::schema::{
-    context_launches, contracts, formation_groups, moodle_group_members, roster_members,
-    user_groups, users,
+    context_launches, contracts, course_grants, formation_groups, moodle_course_roles,
+    moodle_group_members, not_students, roster_members, user_groups, users,
 };
 use crate::store::{DbConn, RunOnBackend, StoreResult, micros_to_datetime};
 
@@ -26,6 +26,9 @@ pub const PAGE_SIZE: usize = 50;
 #[derive(Debug, Clone, Serialize)]
 pub struct ListRow {
     pub contract_id: Option<String>,
+    /// The LTI `sub` of a student who has not started (staff may mark them « pas un
+    /// étudiant », `roster::not_students`).
+    pub sub: Option<String>,
     pub formation_id: String,
     pub name: String,
     pub family_name: String,
@@ -175,6 +178,7 @@ pub fn students(conn: &mut DbConn, scope: &Scope, year: &str) -> StoreResult<Vec
     for (id, formation_id, state, number, created, signed, validated, updated, seq, user) in raw {
         with_contract.insert((user.0.clone(), formation_id.clone()));
         rows.push(ListRow {
+            sub: None,
             contract_id: Some(id),
             formation_id,
             name: user.1,
@@ -269,10 +273,40 @@ fn not_started(
         launch_groups.entry(user).or_default().push(group);
     }
     type Member = (String, String, String, String, String, String, String);
+    let ctx = scope.context_id.as_str();
+    // Never a student: launched here with a staff role, holds a grant here, has a staff role
+    // in the course according to Moodle, or was marked « pas un étudiant »
+    // (`roster::not_students`).
+    let staff_launchers = context_launches::table
+        .inner_join(users::table)
+        .filter(context_launches::context_id.eq(ctx))
+        .filter(context_launches::staff.eq(true))
+        .select(users::sub);
+    let grant_holders = course_grants::table
+        .inner_join(users::table.on(users::id.eq(course_grants::user_id)))
+        .filter(course_grants::context_id.eq(ctx))
+        .select(users::sub);
+    let moodle_staff = moodle_course_roles::table
+        .filter(moodle_course_roles::context_id.eq(ctx))
+        .filter(moodle_course_roles::shortname.eq_any(crate::roster::groups::STAFF_ROLES))
+        .select(moodle_course_roles::user_sub);
+    let marked = not_students::table
+        .filter(not_students::context_id.eq(ctx))
+        .select(not_students::user_sub);
     let members: Vec<Member> = roster_members::table
         .filter(roster_members::context_id.eq(&scope.context_id))
         .filter(roster_members::user_sub.eq_any(&candidates))
         .filter(roster_members::status.eq("Active"))
+        .filter(diesel::dsl::not(
+            roster_members::user_sub.eq_any(staff_launchers),
+        ))
+        .filter(diesel::dsl::not(
+            roster_members::user_sub.eq_any(grant_holders),
+        ))
+        .filter(diesel::dsl::not(
+            roster_members::user_sub.eq_any(moodle_staff),
+        ))
+        .filter(diesel::dsl::not(roster_members::user_sub.eq_any(marked)))
         .select((
             roster_members::user_sub,
             roster_members::name,
@@ -304,6 +338,7 @@ fn not_started(
             }
             out.push(ListRow {
                 contract_id: None,
+                sub: Some(sub.clone()),
                 formation_id: f.clone(),
                 name: name.clone(),
                 family_name: family_name.clone(),
@@ -498,6 +533,7 @@ mod tests {
 
     fn row(name: &str, state: &str, started: Option<i64>, signed: Option<i64>) -> ListRow {
         ListRow {
+            sub: None,
             contract_id: started.map(|_| format!("c-{name}")),
             formation_id: "f".into(),
             name: name.into(),

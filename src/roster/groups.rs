@@ -80,7 +80,13 @@ pub fn webservice(conn: &mut DbConn, platform_id: &str) -> StoreResult<Option<We
 pub struct GroupsReport {
     pub groups: usize,
     pub memberships: usize,
+    /// Enrolled users whose course roles were read; `None` when Moodle refused to give them
+    /// (the function is not in the token's service): the roles stored before are kept.
+    pub roles: Option<usize>,
 }
+
+/// Moodle course roles that make a person staff of the course, never a student.
+pub const STAFF_ROLES: &[&str] = &["editingteacher", "teacher", "manager", "coursecreator"];
 
 /// Reads the course's groups and their members from Moodle and stores them (replacing the
 /// previous ones). The outcome is recorded in the course's sync state.
@@ -92,6 +98,17 @@ pub async fn sync(state: &AppState, context: &Context) -> Result<GroupsReport, G
         .await?
         .ok_or(GroupsError::NotConfigured)?;
     let result = fetch(state, &ws, &context.lti_id).await;
+    // The roles are a separate permission of the token: without them, groups still come in.
+    let roles = match moodle_ws::course_id(&context.lti_id) {
+        Ok(course) => match moodle_ws::enrolled_roles(&state.http, &ws, course).await {
+            Ok(users) => Some(users),
+            Err(e) => {
+                tracing::warn!(context = %context.id, error = %e, "course roles not read");
+                None
+            }
+        },
+        Err(_) => None,
+    };
     let context_id = context.id.clone();
     let now = now_micros();
     match result {
@@ -99,7 +116,10 @@ pub async fn sync(state: &AppState, context: &Context) -> Result<GroupsReport, G
             let report = state
                 .db
                 .write(move |conn| {
-                    let report = replace(conn, &context_id, &groups, &members, now)?;
+                    let mut report = replace(conn, &context_id, &groups, &members, now)?;
+                    if let Some(users) = &roles {
+                        report.roles = Some(replace_roles(conn, &context_id, users)?);
+                    }
                     members::record_groups(conn, &context_id, now, None)?;
                     Ok(report)
                 })
@@ -182,7 +202,38 @@ pub fn replace(
     Ok(GroupsReport {
         groups: known.len(),
         memberships,
+        roles: None,
     })
+}
+
+/// Replaces the stored course roles of a course's enrolled users (caller's transaction).
+/// Returns how many users were read.
+pub fn replace_roles(
+    conn: &mut DbConn,
+    context_id: &str,
+    users: &[moodle_ws::EnrolledUser],
+) -> StoreResult<usize> {
+    use crate::store::schema::moodle_course_roles;
+    diesel::delete(
+        moodle_course_roles::table.filter(moodle_course_roles::context_id.eq(context_id)),
+    )
+    .execute_on(conn)?;
+    let mut seen = HashSet::new();
+    for user in users {
+        for role in &user.roles {
+            if !seen.insert((user.id, role.shortname.as_str())) {
+                continue;
+            }
+            diesel::insert_into(moodle_course_roles::table)
+                .values((
+                    moodle_course_roles::context_id.eq(context_id),
+                    moodle_course_roles::user_sub.eq(user.id.to_string()),
+                    moodle_course_roles::shortname.eq(&role.shortname),
+                ))
+                .execute_on(conn)?;
+        }
+    }
+    Ok(users.len())
 }
 
 /// A Moodle group of a course as staff see it.

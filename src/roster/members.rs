@@ -332,3 +332,12 @@ pub fn record_groups(
     };
     Ok(())
 }
+
+/// True when `sub` is in the stored roster of the course.
+pub fn is_member(conn: &mut DbConn, context_id: &str, sub: &str) -> StoreResult<bool> {
+    Ok(roster_members::table
+        .find((context_id, sub))
+        .count()
+        .get_result_on::<i64>(conn)?
+        > 0)
+}

@@ -3,10 +3,12 @@
 //! a web service token.
 //!
 //! For staff pages: [`members`], [`never_launched`], [`groups::overview`],
-//! [`groups::member_groups`], [`sync::sync_context`].
+//! [`groups::member_groups`], [`sync::sync_context`], [`not_students`] (who is never counted
+//! as a student).
 
 pub mod groups;
 pub mod members;
+pub mod not_students;
 pub mod sync;
 
 pub use members::{RosterMember, members, never_launched};

@@ -9,14 +9,21 @@ use super::{DbConn, RunOnBackend, StoreResult};
 /// The latest launch is rewritten only when it is older than this.
 const REFRESH_MICROS: i64 = 3_600_000_000;
 
-/// Records a launch of `user_id` in `context_id` (caller's transaction).
-pub fn record(conn: &mut DbConn, context_id: &str, user_id: &str, now: i64) -> StoreResult<()> {
-    let last: Option<i64> = context_launches::table
+/// Records a launch of `user_id` in `context_id`, and whether it was made with a staff role
+/// (once made with one, the user stays staff of the course) (caller's transaction).
+pub fn record(
+    conn: &mut DbConn,
+    context_id: &str,
+    user_id: &str,
+    now: i64,
+    staff: bool,
+) -> StoreResult<()> {
+    let seen: Option<(i64, bool)> = context_launches::table
         .find((context_id, user_id))
-        .select(context_launches::last_at)
+        .select((context_launches::last_at, context_launches::staff))
         .get_result_on(conn)
         .optional()?;
-    match last {
+    match seen {
         None => {
             diesel::insert_into(context_launches::table)
                 .values((
@@ -24,12 +31,16 @@ pub fn record(conn: &mut DbConn, context_id: &str, user_id: &str, now: i64) -> S
                     context_launches::user_id.eq(user_id),
                     context_launches::first_at.eq(now),
                     context_launches::last_at.eq(now),
+                    context_launches::staff.eq(staff),
                 ))
                 .execute_on(conn)?;
         }
-        Some(last) if last < now - REFRESH_MICROS => {
+        Some((last, was_staff)) if last < now - REFRESH_MICROS || (staff && !was_staff) => {
             diesel::update(context_launches::table.find((context_id, user_id)))
-                .set(context_launches::last_at.eq(now))
+                .set((
+                    context_launches::last_at.eq(now),
+                    context_launches::staff.eq(staff || was_staff),
+                ))
                 .execute_on(conn)?;
         }
         Some(_) => {}

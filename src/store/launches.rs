@@ -58,7 +58,8 @@ pub fn record(conn: &mut DbConn, platform_id: &str, launch: &Launch) -> StoreRes
         None => None,
     };
     users::set_groups(conn, &context.id, &user.id, &launch.group_ids)?;
-    super::context_launches::record(conn, &context.id, &user.id, super::now_micros())?;
+    let staff = launch.tool_role >= crate::lti::roles::ToolRole::Teacher;
+    super::context_launches::record(conn, &context.id, &user.id, super::now_micros(), staff)?;
     Ok(Recorded {
         user,
         context: Some(context),

@@ -333,6 +333,24 @@ diesel::table! {
         user_id -> Text,
         first_at -> BigInt,
         last_at -> BigInt,
+        staff -> Bool,
+    }
+}
+
+diesel::table! {
+    moodle_course_roles (context_id, user_sub, shortname) {
+        context_id -> Text,
+        user_sub -> Text,
+        shortname -> Text,
+    }
+}
+
+diesel::table! {
+    not_students (context_id, user_sub) {
+        context_id -> Text,
+        user_sub -> Text,
+        marked_by -> Nullable<Text>,
+        marked_at -> BigInt,
     }
 }
 
@@ -468,6 +486,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ags_line_items,
     registration_invites,
     context_launches,
+    moodle_course_roles,
+    not_students,
     roster_members,
     roster_syncs,
     platform_webservices,

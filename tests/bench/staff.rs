@@ -583,7 +583,7 @@ fn seed(
                 let started = now - (h % 70) as i64 * DAY - ((h >> 8) % 20) as i64 * HOUR - HOUR;
                 let signed_at = (started + (1 + (h >> 16) % 9) as i64 * DAY).min(now - HOUR);
                 let user = users::upsert(conn, &registered.id, &person.identity())?;
-                context_launches::record(conn, &context.id, &user.id, started)?;
+                context_launches::record(conn, &context.id, &user.id, started, false)?;
                 users::set_groups(conn, &context.id, &user.id, &[c.group])?;
                 let profile = &c.profiles[((h >> 24) % PROFILES) as usize];
                 let state = match (h >> 32) % 100 {

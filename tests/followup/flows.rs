@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use super::{contract_of, download, get, post, teacher_of};
+use super::{contract_of, download, get, post, store_roster, teacher_of};
 use crate::config::{audit, designer, launch};
 use crate::contract::{configure_demo, fill_and_sign_again, launch_student, signed_student};
 use crate::support::app::TestApp;
@@ -378,34 +378,6 @@ async fn a_designer_sees_every_formation_and_a_teacher_without_group_is_told_who
         get(&lost, &format!("/contrats/{id}")).await.status,
         StatusCode::FORBIDDEN
     );
-}
-
-/// Roster members (from NRPS) and their Moodle groups (from the web service) as a sync would
-/// store them in course 2.
-async fn store_roster(app: &TestApp, members: serde_json::Value, groups: serde_json::Value) {
-    let members: Vec<cpre::lti::nrps::Member> = serde_json::from_value(members).unwrap();
-    let groups: Vec<cpre::moodle_ws::GroupMembers> = serde_json::from_value(groups).unwrap();
-    let names: Vec<cpre::moodle_ws::CourseGroup> = serde_json::from_value(serde_json::json!([
-        {"id": 1, "name": "L1 Mathématiques"},
-        {"id": 2, "name": "L1 Physique"},
-    ]))
-    .unwrap();
-    app.state
-        .db
-        .run(move |conn| {
-            use cpre::store::schema::contexts;
-            use diesel::prelude::*;
-            let ctx: String = contexts::table
-                .filter(contexts::lti_id.eq("2"))
-                .select(contexts::id)
-                .get_result(conn)?;
-            let now = cpre::store::now_micros();
-            cpre::roster::members::replace(conn, &ctx, &members, now)?;
-            cpre::roster::groups::replace(conn, &ctx, &names, &groups, now)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
 }
 
 async fn students_who_never_started_are_counted_from_the_roster(app: TestApp) {

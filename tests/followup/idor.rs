@@ -25,6 +25,8 @@ const GETS: &[&str] = &[
 /// Every follow-up POST.
 const POSTS: &[&str] = &[
     "/formations/{code}/relances",
+    "/formations/{code}/pas-etudiant",
+    "/formations/{code}/etudiant",
     "/contrats/{id}/valider",
     "/contrats/{id}/commenter",
     "/contrats/{id}/modifier",
@@ -65,6 +67,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("who", "camille@example.org"),
     ("contract_id", "{id}"),
     ("formation", "{code}"),
+    ("sub", "81"),
 ];
 
 /// `who` gets `status` on every route for contract `id` of formation `code` (only the routes
@@ -88,6 +91,7 @@ async fn refused_on(
         app.count("contract_comments").await,
         app.count("contract_events").await,
         app.count("grade_outbox").await,
+        app.count("not_students").await,
     );
     for path in GETS.iter().filter(wanted) {
         let path = fill(path, code, id);
@@ -111,6 +115,7 @@ async fn refused_on(
         app.count("contract_comments").await,
         app.count("contract_events").await,
         app.count("grade_outbox").await,
+        app.count("not_students").await,
     );
     assert_eq!(before, after, "a refused request wrote something");
 }

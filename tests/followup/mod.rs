@@ -2,6 +2,7 @@
 
 mod flows;
 mod idor;
+mod not_students;
 mod reminders;
 
 use reqwest::StatusCode;
@@ -73,4 +74,32 @@ pub async fn contract_of(app: &TestApp, sub: &str) -> String {
         .into_iter()
         .next()
         .unwrap_or_else(|| panic!("no contract for {sub}"))
+}
+
+/// Roster members (from NRPS) and their Moodle groups (from the web service) as a sync would
+/// store them in course 2.
+pub async fn store_roster(app: &TestApp, members: serde_json::Value, groups: serde_json::Value) {
+    let members: Vec<cpre::lti::nrps::Member> = serde_json::from_value(members).unwrap();
+    let groups: Vec<cpre::moodle_ws::GroupMembers> = serde_json::from_value(groups).unwrap();
+    let names: Vec<cpre::moodle_ws::CourseGroup> = serde_json::from_value(serde_json::json!([
+        {"id": 1, "name": "L1 Mathématiques"},
+        {"id": 2, "name": "L1 Physique"},
+    ]))
+    .unwrap();
+    app.state
+        .db
+        .run(move |conn| {
+            use cpre::store::schema::contexts;
+            use diesel::prelude::*;
+            let ctx: String = contexts::table
+                .filter(contexts::lti_id.eq("2"))
+                .select(contexts::id)
+                .get_result(conn)?;
+            let now = cpre::store::now_micros();
+            cpre::roster::members::replace(conn, &ctx, &members, now)?;
+            cpre::roster::groups::replace(conn, &ctx, &names, &groups, now)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
 }

@@ -280,13 +280,19 @@ async fn group_names_come_from_the_web_service(app: TestApp) {
         .expect("web service configured")
         .expect("groups read");
     assert_eq!((groups.groups, groups.memberships), (2, 3));
+    assert_eq!(groups.roles, None, "the token's service refuses the roles");
 
     let calls = app
         .platform
         .state
         .services
         .requests_to("POST", "/webservice/rest/server.php");
-    assert_eq!(calls.len(), 2);
+    assert_eq!(calls.len(), 3);
+    assert!(
+        calls[2]
+            .body
+            .contains("wsfunction=core_enrol_get_enrolled_users")
+    );
     assert!(
         calls[0]
             .body
@@ -514,3 +520,72 @@ async fn cli_stores_the_web_service_token_and_syncs_a_course() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("removed"));
 }
+
+async fn course_roles_come_from_the_web_service(app: TestApp) {
+    app.browser()
+        .launch(&app.platform, LaunchSpec::student().groups("1"))
+        .await;
+    let context = context_id(&app).await;
+    web_service(&app);
+    app.platform
+        .state
+        .services
+        .web_service
+        .lock()
+        .unwrap()
+        .enrolled
+        .insert(
+            2,
+            vec![
+                json!({"id": 3, "roles": [{"roleid": 5, "name": "", "shortname": "student", "sortorder": 0}]}),
+                json!({"id": 5, "roles": [{"roleid": 4, "name": "", "shortname": "teacher", "sortorder": 0}]}),
+            ],
+        );
+    store_token(&app, "ws-secret").await;
+    let report = cpre::roster::sync::sync_context(&app.state, &context)
+        .await
+        .unwrap();
+    assert_eq!(report.groups.unwrap().unwrap().roles, Some(2));
+    let roles = |app: &TestApp| {
+        let id = context.clone();
+        let db = app.state.db.clone();
+        async move {
+            db.run(move |conn| {
+                use cpre::store::schema::moodle_course_roles as r;
+                use diesel::prelude::*;
+                Ok(r::table
+                    .filter(r::context_id.eq(&id))
+                    .order(r::user_sub.asc())
+                    .select((r::user_sub, r::shortname))
+                    .load::<(String, String)>(conn)?)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(
+        roles(&app).await,
+        vec![
+            ("3".into(), "student".into()),
+            ("5".into(), "teacher".into())
+        ]
+    );
+    // Refused later (the function left the token's service): the roles read before stay.
+    app.platform
+        .state
+        .services
+        .web_service
+        .lock()
+        .unwrap()
+        .enrolled
+        .clear();
+    let report = cpre::roster::sync::sync_context(&app.state, &context)
+        .await
+        .unwrap();
+    assert_eq!(report.groups.unwrap().unwrap().roles, None);
+    assert_eq!(roles(&app).await.len(), 2);
+}
+crate::on_both_backends!(
+    course_roles_come_from_the_web_service,
+    super::course_roles_come_from_the_web_service
+);

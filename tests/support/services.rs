@@ -81,6 +81,10 @@ pub struct WebServiceDouble {
     pub groups: HashMap<i64, Vec<Value>>,
     /// Group id → user ids.
     pub members: HashMap<i64, Vec<i64>>,
+    /// Moodle course id → enrolled users with their course roles (`core_enrol_get_enrolled_users`
+    /// items); a course absent here answers Moodle's access exception (the function is not
+    /// in the token's service).
+    pub enrolled: HashMap<i64, Vec<Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -981,6 +985,15 @@ async fn rest_server(
                     .iter()
                     .map(|id| json!({"groupid": id, "userids": ws.members.get(id).cloned().unwrap_or_default()}))
                     .collect::<Vec<_>>())
+            }
+            "core_enrol_get_enrolled_users"
+                if get("options[0][name]") == "userfields"
+                    && ws
+                        .enrolled
+                        .contains_key(&get("courseid").parse().unwrap_or(0)) =>
+            {
+                let course: i64 = get("courseid").parse().unwrap_or(0);
+                json!(ws.enrolled[&course])
             }
             _ => {
                 json!({"exception": "webservice_access_exception", "errorcode": "accessexception", "message": "Access control exception"})

@@ -174,18 +174,24 @@ pub async fn show(
     let filter = query.filter();
     let ctx = f.session.context.id.clone();
     let (asked, option) = (query.annee.clone(), filter.option.clone());
-    let (year, rows, chose) = state
+    let can_mark = f.scope.can_mark_not_student(&scoped.formation.id);
+    let (year, rows, chose, marked) = state
         .db
         .run(move |conn| {
+            let marked = if can_mark {
+                crate::roster::not_students::marked(conn, &ctx)?
+            } else {
+                Vec::new()
+            };
             let Some(year) = year_of(conn, &ctx, asked.as_deref())? else {
-                return Ok((None, Vec::new(), None));
+                return Ok((None, Vec::new(), None, marked));
             };
             let rows = dashboard::students(conn, &scope, &year)?;
             let chose = match option {
                 Some(o) => Some(dashboard::choosing(conn, &scope, &year, &o)?),
                 None => None,
             };
-            Ok((Some(year), rows, chose))
+            Ok((Some(year), rows, chose, marked))
         })
         .await?;
     let board = dashboard::dashboard(rows, &filter, chose.as_ref());
@@ -214,6 +220,8 @@ pub async fn show(
         context! {
             formation => ser(&scoped.formation),
             can_decide => scoped.rights.decide,
+            can_mark => can_mark,
+            marked => ser(&marked),
             year => year,
             counts => ser(&board.counts),
             done => board.counts.done(),

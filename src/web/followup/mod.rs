@@ -10,6 +10,7 @@ pub mod contract;
 pub mod exports;
 pub mod formation;
 pub mod home;
+pub mod not_students;
 pub mod reminders;
 
 use actix_web::http::StatusCode;
@@ -136,6 +137,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/suivi/formations/{code}/relances",
             web::post().to(reminders::select),
+        )
+        .route(
+            "/suivi/formations/{code}/pas-etudiant",
+            web::post().to(not_students::mark),
+        )
+        .route(
+            "/suivi/formations/{code}/etudiant",
+            web::post().to(not_students::unmark),
         )
         .route(
             "/suivi/formations/{code}/relances.csv",
