@@ -2,6 +2,10 @@
 //!
 //! Catalogues are TOML files under `templates/i18n/`, compiled into the binary. Keys are
 //! dotted paths (`launch.error.expired.title`); values may hold `{name}` placeholders.
+//!
+//! French is complete. English covers the command line (`cli.*`, chosen by the process
+//! locale, [`cli_lang`]); pages stay French until the English catalogue covers them
+//! ([`UI_LANGS`]), so that no page mixes two languages.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -9,7 +13,13 @@ use std::sync::LazyLock;
 /// The language used when nothing else is asked for.
 pub const DEFAULT_LANG: &str = "fr";
 
-const CATALOGUES: &[(&str, &str)] = &[("fr", include_str!("../templates/i18n/fr.toml"))];
+const CATALOGUES: &[(&str, &str)] = &[
+    ("fr", include_str!("../templates/i18n/fr.toml")),
+    ("en", include_str!("../templates/i18n/en.toml")),
+];
+
+/// The languages pages are shown in (a catalogue covering every page).
+pub const UI_LANGS: &[&str] = &["fr"];
 
 static MESSAGES: LazyLock<HashMap<&'static str, HashMap<String, String>>> = LazyLock::new(|| {
     CATALOGUES
@@ -80,11 +90,35 @@ pub fn pick(locale: Option<&str>) -> &'static str {
         .split(['-', '_'])
         .next()
         .unwrap_or(DEFAULT_LANG);
-    CATALOGUES
+    UI_LANGS
         .iter()
-        .map(|(lang, _)| *lang)
+        .copied()
         .find(|lang| lang.eq_ignore_ascii_case(wanted))
         .unwrap_or(DEFAULT_LANG)
+}
+
+/// The language of the command line, from the process locale (`LC_ALL`, then `LC_MESSAGES`,
+/// then `LANG`, as POSIX orders them): English for an `en` locale, else French.
+pub fn cli_lang() -> &'static str {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .unwrap_or_default();
+    lang_of_locale(&locale)
+}
+
+/// `en_GB.UTF-8` → `en`; `fr_FR.UTF-8`, `C`, `POSIX`, anything else → `fr`.
+fn lang_of_locale(locale: &str) -> &'static str {
+    let language = locale
+        .split(['_', '.', '@', '-'])
+        .next()
+        .unwrap_or_default();
+    if language.eq_ignore_ascii_case("en") {
+        "en"
+    } else {
+        DEFAULT_LANG
+    }
 }
 
 #[cfg(test)]
@@ -100,6 +134,68 @@ mod tests {
             );
         }
         assert!(has("fr", "app.name"));
+    }
+
+    #[test]
+    fn the_command_line_speaks_the_locale() {
+        assert_eq!(lang_of_locale("en_US.UTF-8"), "en");
+        assert_eq!(lang_of_locale("en"), "en");
+        assert_eq!(lang_of_locale("fr_FR.UTF-8"), "fr");
+        assert_eq!(lang_of_locale("C.UTF-8"), "fr");
+        assert_eq!(lang_of_locale(""), "fr");
+        // Pages stay French for an English launch until the English catalogue covers them.
+        assert_eq!(pick(Some("en")), "fr");
+    }
+
+    /// Both catalogues have the same command-line messages, with the same placeholders.
+    #[test]
+    fn command_line_messages_exist_in_both_languages() {
+        let placeholders = |text: &str| -> Vec<String> {
+            let mut found: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}').map(|(name, _)| name.to_string()))
+                .collect();
+            found.sort();
+            found
+        };
+        let (fr, en) = (&MESSAGES["fr"], &MESSAGES["en"]);
+        for (key, text) in fr.iter().filter(|(k, _)| k.starts_with("cli.")) {
+            let english = en
+                .get(key)
+                .unwrap_or_else(|| panic!("`{key}` has no English message"));
+            assert_eq!(placeholders(text), placeholders(english), "{key}");
+        }
+        for key in en.keys() {
+            assert!(fr.contains_key(key), "`{key}` has no French message");
+        }
+    }
+
+    /// Every `cli.` key the code names exists.
+    #[test]
+    fn command_line_keys_exist() {
+        for source in [
+            include_str!("cli/mod.rs"),
+            include_str!("cli/course.rs"),
+            include_str!("cli/db.rs"),
+            include_str!("cli/demo.rs"),
+            include_str!("cli/keys.rs"),
+            include_str!("cli/outbox.rs"),
+            include_str!("cli/platform.rs"),
+            include_str!("cli/questionnaire.rs"),
+            include_str!("cli/roster.rs"),
+            include_str!("cli/serve.rs"),
+            include_str!("main.rs"),
+        ] {
+            for (i, _) in source.match_indices("\"cli.") {
+                let rest = &source[i + 1..];
+                let key = &rest[..rest.find('"').unwrap_or(0)];
+                if key.ends_with('.') || key.contains('{') {
+                    continue; // completed at run time
+                }
+                assert!(has("fr", key), "`{key}` is not in the catalogue");
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,10 @@ async fn main() {
     match cli.run().await {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "{}",
+                cpre::cli::t("cli.error", &[("error", &format!("{e:#}"))])
+            );
             std::process::exit(1);
         }
     }

@@ -2,10 +2,12 @@
 
 use std::path::PathBuf;
 
+use super::{CourseOpts, t};
 use crate::config::Settings;
 use crate::course::configure::{self, Applied};
 use crate::course::{Contact, file};
 use crate::questionnaire::{Diagnostic, LoadError};
+use crate::store::contexts::Context;
 use crate::store::formations::Change;
 use crate::store::{self, contracts, formations, questionnaire_versions};
 
@@ -17,9 +19,9 @@ pub enum Command {
     /// Check a course configuration file and its questionnaires, without a database
     /// (exit 0 when clean, 1 with `file:line:col: message` on stderr).
     Validate(FileOpts),
-    /// Show a course: formations and their groups, questionnaire versions, contracts by state,
-    /// students in no formation.
-    Show(CourseArgs),
+    /// Show a course: its reference (what other commands take as --course), formations and
+    /// their groups, questionnaire versions, contracts by state, students in no formation.
+    Show(ShowOpts),
     /// Grant (or with --revoke, remove) a staff role in a course: designer (configures the
     /// course) or gestionnaire of some formations. Recorded in the course's audit log.
     Grant(GrantOpts),
@@ -28,7 +30,7 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct GrantOpts {
     #[command(flatten)]
-    pub course: CourseArgs,
+    pub course: CourseOpts,
     /// The person's LTI user id (`sub`; Moodle: the user id), seen in a launch of the course
     /// or in its roster.
     #[arg(long)]
@@ -50,18 +52,10 @@ pub struct FileOpts {
     pub file: PathBuf,
 }
 
-/// Which course: the platform (issuer + client id) and the course id Moodle sends.
-#[derive(Debug, Clone, clap::Args)]
-pub struct CourseArgs {
-    /// The platform's issuer (Moodle: its address, without trailing slash).
-    #[arg(long)]
-    pub issuer: String,
-    /// The client ID Moodle gave the tool.
-    #[arg(long)]
-    pub client_id: String,
-    /// The course id as Moodle sends it in launches (LTI context id: Moodle's course id).
-    #[arg(long)]
-    pub context: String,
+#[derive(Debug, clap::Args)]
+pub struct ShowOpts {
+    #[command(flatten)]
+    pub course: CourseOpts,
 }
 
 /// Prints diagnostics on stderr, one per line (`file:line:col: erreur : message`).
@@ -82,12 +76,23 @@ fn read(path: &std::path::Path) -> Option<file::CourseFile> {
             print_diagnostics(&diagnostics);
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             eprintln!(
-                "{} : {errors} erreur(s), configuration refusée.",
-                path.display()
+                "{}",
+                t(
+                    "cli.course.file_refused",
+                    &[
+                        ("file", &path.display().to_string()),
+                        ("errors", &errors.to_string())
+                    ]
+                )
             );
             None
         }
     }
+}
+
+/// Prints an error line in the operator's language.
+fn error(message: &str) {
+    eprintln!("{}", t("cli.error", &[("error", message)]));
 }
 
 pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
@@ -95,10 +100,15 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
         Command::Validate(opts) => Ok(match read(&opts.file) {
             Some(course) => {
                 println!(
-                    "{} : configuration valide ({} formation(s), {} questionnaire(s)).",
-                    opts.file.display(),
-                    course.formations.len(),
-                    course.questionnaires.len()
+                    "{}",
+                    t(
+                        "cli.course.valid",
+                        &[
+                            ("file", &opts.file.display().to_string()),
+                            ("formations", &course.formations.len().to_string()),
+                            ("questionnaires", &course.questionnaires.len().to_string()),
+                        ]
+                    )
                 );
                 0
             }
@@ -120,41 +130,47 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 }
                 Err(configure::ConfigureError::Invalid(diagnostics)) => {
                     print_diagnostics(&diagnostics);
-                    eprintln!("configuration refusée, rien n'a été modifié.");
+                    eprintln!("{}", t("cli.course.refused", &[]));
                     Ok(1)
                 }
                 Err(e) => {
-                    eprintln!("erreur : {e}");
+                    error(&e.to_string());
                     Ok(1)
                 }
             }
         }
         Command::Grant(opts) => {
             let db = super::open_db(&settings).await?;
-            match db.run(move |conn| Ok(grant(conn, &opts))).await? {
+            let context = match super::find_course(&db, &opts.course).await? {
+                Ok(context) => context,
+                Err(message) => {
+                    eprintln!("{message}");
+                    return Ok(1);
+                }
+            };
+            match db.run(move |conn| Ok(grant(conn, &context, &opts))).await? {
                 Ok(message) => {
                     println!("{message}");
                     Ok(0)
                 }
                 Err(message) => {
-                    eprintln!("erreur : {message}");
+                    error(&message);
                     Ok(1)
                 }
             }
         }
-        Command::Show(course) => {
+        Command::Show(opts) => {
             let db = super::open_db(&settings).await?;
-            let text = db.run(move |conn| Ok(show(conn, &course))).await?;
-            match text {
-                Ok(text) => {
-                    print!("{text}");
-                    Ok(0)
+            let context = match super::find_course(&db, &opts.course).await? {
+                Ok(context) => context,
+                Err(message) => {
+                    eprintln!("{message}");
+                    return Ok(1);
                 }
-                Err(e) => {
-                    eprintln!("erreur : {e}");
-                    Ok(1)
-                }
-            }
+            };
+            let text = db.run(move |conn| show(conn, &context)).await?;
+            print!("{text}");
+            Ok(0)
         }
     }
 }
@@ -162,55 +178,48 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
 fn print_applied(applied: &Applied, year: &str) {
     let c = &applied.context;
     println!(
-        "Cours « {} » (identifiant {}) : configuré pour l'année {year}{}.",
-        c.title,
-        c.lti_id,
-        if applied.created_context {
-            " (cours créé : il n'a pas encore été ouvert depuis Moodle)"
-        } else {
-            ""
-        }
+        "{}",
+        t(
+            if applied.created_context {
+                "cli.course.configured_new"
+            } else {
+                "cli.course.configured"
+            },
+            &[("course", &c.title), ("context", &c.lti_id), ("year", year)]
+        )
     );
     for (v, created) in &applied.versions {
         let short = v.content_hash.get(..12).unwrap_or(&v.content_hash);
-        if *created {
-            println!(
-                "  questionnaire {} : version {} publiée (empreinte {short}…)",
-                v.questionnaire_key, v.version
-            );
-        } else {
-            println!(
-                "  questionnaire {} : inchangé (version {})",
-                v.questionnaire_key, v.version
-            );
-        }
-    }
-    for (code, change) in &applied.formations {
-        let what = match change {
-            Change::Created => "créée",
-            Change::Updated => "mise à jour",
-            Change::Unchanged => "inchangée",
-        };
-        println!("  formation {code} : {what}");
-    }
-    for code in &applied.archived {
+        let (key, version) = (v.questionnaire_key.as_str(), v.version.to_string());
         println!(
-            "  formation {code} : archivée (absente du fichier ; ses contrats sont conservés)"
+            "{}",
+            if *created {
+                t(
+                    "cli.course.version_published",
+                    &[("key", key), ("version", &version), ("hash", short)],
+                )
+            } else {
+                t(
+                    "cli.course.version_unchanged",
+                    &[("key", key), ("version", &version)],
+                )
+            }
         );
     }
-    if applied.groups_changed {
-        println!("  association des groupes Moodle mise à jour");
+    for (code, change) in &applied.formations {
+        let key = match change {
+            Change::Created => "cli.course.formation_created",
+            Change::Updated => "cli.course.formation_updated",
+            Change::Unchanged => "cli.course.formation_unchanged",
+        };
+        println!("{}", t(key, &[("code", code)]));
     }
-}
-
-/// Finds the course of `args`, with the error to show when it does not exist.
-pub fn find_course(
-    conn: &mut store::DbConn,
-    args: &CourseArgs,
-) -> Result<store::contexts::Context, configure::ConfigureError> {
-    let platform = configure::find_platform(conn, &args.issuer, &args.client_id)?;
-    store::contexts::find_by_lti_id(conn, &platform.id, &args.context)?
-        .ok_or_else(|| configure::ConfigureError::UnknownCourse(args.context.clone()))
+    for code in &applied.archived {
+        println!("{}", t("cli.course.formation_archived", &[("code", code)]));
+    }
+    if applied.groups_changed {
+        println!("{}", t("cli.course.groups_changed", &[]));
+    }
 }
 
 fn contact_line(c: &Contact) -> String {
@@ -222,32 +231,52 @@ fn contact_line(c: &Contact) -> String {
         .join(" · ")
 }
 
-fn show(conn: &mut store::DbConn, args: &CourseArgs) -> Result<String, configure::ConfigureError> {
+fn date(micros: i64) -> String {
+    store::micros_to_datetime(micros)
+        .format("%d/%m/%Y %H:%M UTC")
+        .to_string()
+}
+
+/// What `cpre course show` prints, starting with the course reference other commands take.
+fn show(conn: &mut store::DbConn, context: &Context) -> Result<String, store::StoreError> {
     use std::fmt::Write as _;
-    let context = find_course(conn, args)?;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Cours « {} » ({}), identifiant {}",
-        context.title, context.label, context.lti_id
-    );
+    let mut line = |text: String| {
+        let _ = writeln!(out, "{text}");
+    };
+    line(t(
+        "cli.course.show.title",
+        &[
+            ("course", &context.title),
+            ("label", &context.label),
+            ("context", &context.lti_id),
+        ],
+    ));
+    line(t(
+        "cli.course.show.reference",
+        &[("reference", &context.id)],
+    ));
     let Some(config) = formations::course_config(conn, &context.id)? else {
-        let _ = writeln!(
-            out,
-            "  pas encore configuré (cpre course configure FICHIER)"
-        );
+        line(t("cli.course.show.not_configured", &[]));
         return Ok(out);
     };
-    let _ = writeln!(out, "  année universitaire : {}", config.academic_year);
-    let _ = writeln!(
-        out,
-        "  contact : {}",
-        contact_line(&Contact::from_json(&config.contact))
-    );
-    let _ = writeln!(out, "  configuré depuis : {}", config.source_file);
+    let year = config.academic_year.as_str();
+    line(t("cli.course.show.year", &[("year", year)]));
+    line(t(
+        "cli.course.show.contact",
+        &[(
+            "contact",
+            &contact_line(&Contact::from_json(&config.contact)),
+        )],
+    ));
+    line(t(
+        "cli.course.show.source",
+        &[("source", &config.source_file)],
+    ));
     let groups = formations::groups_of_context(conn, &context.id)?;
-    let counts = contracts::counts_by_state(conn, &context.id, &config.academic_year)?;
-    let _ = writeln!(out, "\nFormations :");
+    let counts = contracts::counts_by_state(conn, &context.id, year)?;
+    let none = t("cli.course.show.none", &[]);
+    line(t("cli.course.show.formations", &[]));
     for f in formations::of_context(conn, &context.id)? {
         let ids: Vec<String> = groups
             .iter()
@@ -259,71 +288,83 @@ fn show(conn: &mut store::DbConn, args: &CourseArgs) -> Result<String, configure
             .filter(|(fid, _, _)| *fid == f.id)
             .map(|(_, s, n)| format!("{s} {n}"))
             .collect();
-        let _ = writeln!(
-            out,
-            "  {} — {}{} ; groupes : {} ; questionnaire : {} ; contrats {} : {}",
-            f.code,
-            f.title,
-            if f.archived_at.is_some() {
-                " (archivée)"
-            } else {
-                ""
-            },
-            if ids.is_empty() {
-                "aucun".into()
-            } else {
-                ids.join(", ")
-            },
-            f.questionnaire_key,
-            config.academic_year,
-            if states.is_empty() {
-                "aucun".into()
-            } else {
-                states.join(", ")
-            },
-        );
+        let title = if f.archived_at.is_some() {
+            t("cli.course.show.archived", &[("title", &f.title)])
+        } else {
+            f.title.clone()
+        };
+        line(t(
+            "cli.course.show.formation",
+            &[
+                ("code", &f.code),
+                ("title", &title),
+                (
+                    "groups",
+                    &if ids.is_empty() {
+                        none.clone()
+                    } else {
+                        ids.join(", ")
+                    },
+                ),
+                ("questionnaire", &f.questionnaire_key),
+                ("year", year),
+                (
+                    "contracts",
+                    &if states.is_empty() {
+                        none.clone()
+                    } else {
+                        states.join(", ")
+                    },
+                ),
+            ],
+        ));
     }
-    let _ = writeln!(out, "\nVersions des questionnaires :");
+    line(t("cli.course.show.versions", &[]));
     for v in questionnaire_versions::of_context(conn, &context.id)? {
-        let _ = writeln!(
-            out,
-            "  {} version {} — {} — publiée le {} — empreinte {}",
-            v.questionnaire_key,
-            v.version,
-            v.file_name,
-            store::micros_to_datetime(v.published_at).format("%d/%m/%Y %H:%M UTC"),
-            v.content_hash
-        );
+        line(t(
+            "cli.course.show.version",
+            &[
+                ("key", &v.questionnaire_key),
+                ("version", &v.version.to_string()),
+                ("file", &v.file_name),
+                ("date", &date(v.published_at)),
+                ("hash", &v.content_hash),
+            ],
+        ));
     }
     let unrouted = formations::unrouted_of_context(conn, &context.id)?;
-    let _ = writeln!(out, "\nÉtudiants sans formation ({}) :", unrouted.len());
+    line(t(
+        "cli.course.show.unrouted",
+        &[("count", &unrouted.len().to_string())],
+    ));
     for (row, user) in unrouted {
-        let _ = writeln!(
-            out,
-            "  {} (n° {}, {}) — groupes Moodle {} — vu le {}",
-            user.name,
-            if user.person_sourcedid.is_empty() {
-                "?"
-            } else {
-                &user.person_sourcedid
-            },
-            user.email,
-            row.group_ids,
-            store::micros_to_datetime(row.last_seen).format("%d/%m/%Y %H:%M UTC")
-        );
+        let number = if user.person_sourcedid.is_empty() {
+            "?".to_owned()
+        } else {
+            user.person_sourcedid.clone()
+        };
+        line(t(
+            "cli.course.show.student",
+            &[
+                ("name", &user.name),
+                ("number", &number),
+                ("email", &user.email),
+                ("groups", &row.group_ids),
+                ("date", &date(row.last_seen)),
+            ],
+        ));
     }
     Ok(out)
 }
 
 /// Grants or revokes a role for `cpre course grant`; the message to print.
-fn grant(conn: &mut store::DbConn, opts: &GrantOpts) -> Result<String, String> {
+fn grant(conn: &mut store::DbConn, context: &Context, opts: &GrantOpts) -> Result<String, String> {
     use crate::access::audit::Actor;
     use crate::access::{grants, manage};
-    let context = find_course(conn, &opts.course).map_err(|e| e.to_string())?;
     let actor = Actor {
         platform_id: context.platform_id.clone(),
         user_id: None,
-        label: "cpre (ligne de commande)".into(),
+        label: t("cli.course.grant.actor", &[]),
     };
     let course_formations = formations::of_context(conn, &context.id).map_err(|e| e.to_string())?;
     let mut ids = Vec::new();
@@ -331,7 +372,7 @@ fn grant(conn: &mut store::DbConn, opts: &GrantOpts) -> Result<String, String> {
         let f = course_formations
             .iter()
             .find(|f| f.code == *code)
-            .ok_or_else(|| format!("le cours n'a pas de formation « {code} »"))?;
+            .ok_or_else(|| t("cli.course.grant.no_formation", &[("code", code)]))?;
         ids.push(f.id.clone());
     }
     store::transaction(conn, |c| -> Result<String, anyhow::Error> {
@@ -351,27 +392,37 @@ fn grant(conn: &mut store::DbConn, opts: &GrantOpts) -> Result<String, String> {
                 }
             }
             if removed == 0 {
-                anyhow::bail!("{} n'a pas ce rôle dans ce cours", user.name);
+                anyhow::bail!(t("cli.course.grant.not_held", &[("name", &user.name)]));
             }
-            Ok(format!(
-                "{} : rôle {} retiré ({removed} droit(s)).",
-                user.name, opts.role
+            Ok(t(
+                "cli.course.grant.revoked",
+                &[
+                    ("name", &user.name),
+                    ("role", &opts.role),
+                    ("count", &removed.to_string()),
+                ],
             ))
         } else {
             manage::grant(c, &actor, &context.id, &user, &opts.role, &ids)
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             Ok(if opts.formations.is_empty() {
-                format!(
-                    "{} : rôle {} accordé dans le cours « {} ».",
-                    user.name, opts.role, context.title
+                t(
+                    "cli.course.grant.granted",
+                    &[
+                        ("name", &user.name),
+                        ("role", &opts.role),
+                        ("course", &context.title),
+                    ],
                 )
             } else {
-                format!(
-                    "{} : rôle {} accordé pour {} dans le cours « {} ».",
-                    user.name,
-                    opts.role,
-                    opts.formations.join(", "),
-                    context.title
+                t(
+                    "cli.course.grant.granted_for",
+                    &[
+                        ("name", &user.name),
+                        ("role", &opts.role),
+                        ("formations", &opts.formations.join(", ")),
+                        ("course", &context.title),
+                    ],
                 )
             })
         }

@@ -1,5 +1,6 @@
 //! `cpre db migrate`: applies pending migrations (the server also does it at start).
 
+use super::t;
 use crate::config::Settings;
 
 #[derive(Debug, clap::Subcommand)]
@@ -18,10 +19,10 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             })
             .await??;
             if applied.is_empty() {
-                println!("Database up to date.");
+                println!("{}", t("cli.db.up_to_date", &[]));
             }
             for name in applied {
-                println!("applied {name}");
+                println!("{}", t("cli.db.applied", &[("name", &name)]));
             }
             Ok(0)
         }

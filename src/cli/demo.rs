@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::course::print_diagnostics;
+use super::t;
 use crate::config::Settings;
 use crate::course::demo::Demo;
 
@@ -32,11 +33,11 @@ pub async fn load(dir: Option<PathBuf>, settings: &Settings) -> anyhow::Result<i
         Ok(d) => d,
         Err(crate::course::demo::DemoError::Invalid(e)) => {
             print_diagnostics(&e.diagnostics);
-            eprintln!("démo refusée.");
+            eprintln!("{}", t("cli.demo.refused", &[]));
             return Ok(1);
         }
         Err(e) => {
-            eprintln!("erreur : {e}");
+            eprintln!("{}", t("cli.error", &[("error", &e.to_string())]));
             return Ok(1);
         }
     };
@@ -50,24 +51,30 @@ pub async fn load(dir: Option<PathBuf>, settings: &Settings) -> anyhow::Result<i
                 .iter()
                 .map(|(v, _)| format!("{} v{}", v.questionnaire_key, v.version))
                 .collect();
+            let formations = applied
+                .formations
+                .iter()
+                .map(|(c, _)| c.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             println!(
-                "Démo chargée : plateforme {} (client {}), cours « {} » ({}), formations {}, questionnaire {}.",
-                platform.issuer,
-                platform.client_id,
-                applied.context.title,
-                applied.context.lti_id,
-                applied
-                    .formations
-                    .iter()
-                    .map(|(c, _)| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                published.join(", ")
+                "{}",
+                t(
+                    "cli.demo.loaded",
+                    &[
+                        ("issuer", &platform.issuer),
+                        ("client_id", &platform.client_id),
+                        ("course", &applied.context.title),
+                        ("context", &applied.context.lti_id),
+                        ("formations", &formations),
+                        ("questionnaires", &published.join(", ")),
+                    ]
+                )
             );
             Ok(0)
         }
         Err(e) => {
-            eprintln!("erreur : {e}");
+            eprintln!("{}", t("cli.error", &[("error", &e.to_string())]));
             Ok(1)
         }
     }

@@ -1,5 +1,6 @@
 //! `cpre keys rotate|list`: the tool's signing keys.
 
+use super::t;
 use crate::config::Settings;
 use crate::store::micros_to_datetime;
 
@@ -24,8 +25,17 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                         .map_err(|e| crate::store::StoreError::Corrupt(e.to_string()))
                 })
                 .await?;
-            println!("New key: {kid}, published now, signing in {activation} seconds.");
-            println!("Previous keys stay published for {grace} hours after that.");
+            println!(
+                "{}",
+                t(
+                    "cli.keys.rotated",
+                    &[
+                        ("kid", &kid),
+                        ("seconds", &activation.to_string()),
+                        ("hours", &grace.to_string()),
+                    ]
+                )
+            );
         }
         Command::List => {
             let activation_micros =
@@ -40,17 +50,31 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 .await?;
             let now = crate::store::now_micros();
             for key in &keys {
-                let when = |at: i64| micros_to_datetime(at).format("%Y-%m-%d %H:%M UTC");
+                let when = |at: i64| {
+                    micros_to_datetime(at)
+                        .format("%Y-%m-%d %H:%M UTC")
+                        .to_string()
+                };
                 let state = match key.retired_at {
                     _ if active.as_deref() == Some(key.kid.as_str()) => match key.retired_at {
-                        Some(at) => format!("active until {}", when(at)),
-                        None => "active".to_string(),
+                        Some(at) => t("cli.keys.active_until", &[("when", &when(at))]),
+                        None => t("cli.keys.active", &[]),
                     },
-                    None => "published, not signing yet".to_string(),
-                    Some(at) if at > now => format!("retiring {}", when(at)),
-                    Some(at) => format!("retired {}", when(at)),
+                    None => t("cli.keys.pending", &[]),
+                    Some(at) if at > now => t("cli.keys.retiring", &[("when", &when(at))]),
+                    Some(at) => t("cli.keys.retired", &[("when", &when(at))]),
                 };
-                println!("{}  created {}  {state}", key.kid, when(key.created_at));
+                println!(
+                    "{}",
+                    t(
+                        "cli.keys.line",
+                        &[
+                            ("kid", &key.kid),
+                            ("created", &when(key.created_at)),
+                            ("state", &state)
+                        ]
+                    )
+                );
             }
         }
     }

@@ -15,7 +15,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
+use crate::course::reference::{CourseRef, CourseRefError};
 use crate::store::DbPool;
+use crate::store::contexts::Context;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -91,38 +93,102 @@ pub async fn open_db(settings: &Settings) -> anyhow::Result<DbPool> {
     Ok(tokio::task::spawn_blocking(move || DbPool::open_and_migrate(&url, 2)).await??)
 }
 
-/// The course a command names: the tool's context id, or an LTI context id (Moodle's course
-/// id) that must designate one course, on the platform `issuer` when given.
-pub async fn find_context(
-    db: &DbPool,
-    reference: &str,
-    issuer: Option<&str>,
-) -> anyhow::Result<crate::store::contexts::Context> {
-    let wanted = reference.to_string();
-    let issuer = issuer.map(str::to_string);
-    let found = db
-        .run(move |conn| {
-            if let Some(c) = crate::store::contexts::find(conn, &wanted)? {
-                return Ok(vec![c]);
-            }
-            let mut all = crate::store::contexts::find_all_by_lti_id(conn, &wanted)?;
-            if let Some(issuer) = &issuer {
-                let platforms = crate::store::platforms::find_by_issuer(conn, issuer)?;
-                all.retain(|c| platforms.iter().any(|p| p.id == c.platform_id));
-            }
-            Ok(all)
-        })
-        .await?;
-    let count = found.len();
-    match found.into_iter().next() {
-        Some(context) if count == 1 => Ok(context),
-        Some(_) => anyhow::bail!(
-            "{count} courses have the id `{reference}` on different platforms: add --issuer"
-        ),
-        None => anyhow::bail!(
-            "no course `{reference}` known to the tool (a course appears after its first launch)"
-        ),
+/// A command-line message in the operator's language (`cli.*` keys; French, or English for
+/// an English locale).
+pub fn t(key: &str, args: &[(&str, &str)]) -> String {
+    crate::i18n::format(crate::i18n::cli_lang(), key, args)
+}
+
+/// Which course a command is about, the same way for every command: the reference `cpre
+/// course show` prints, or Moodle's course id with the platform's issuer and, when Moodle
+/// registered the tool more than once, the client id.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CourseOpts {
+    /// The course reference printed by `cpre course show`.
+    #[arg(long, conflicts_with_all = ["issuer", "client_id", "context"])]
+    pub course: Option<String>,
+    /// The platform's issuer (Moodle: its address, without trailing slash).
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// The client ID Moodle gave the tool (needed when it registered the tool twice).
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// The course id as Moodle sends it in launches (LTI context id: Moodle's course id).
+    #[arg(long)]
+    pub context: Option<String>,
+}
+
+impl CourseOpts {
+    /// True when no option names a course.
+    pub fn is_empty(&self) -> bool {
+        self.course.is_none() && self.context.is_none() && self.issuer.is_none()
     }
+
+    pub fn reference(&self) -> CourseRef {
+        CourseRef {
+            course: self.course.clone(),
+            issuer: self.issuer.clone(),
+            client_id: self.client_id.clone(),
+            context: self.context.clone(),
+        }
+    }
+}
+
+/// What the operator reads when a course reference names no course or several: the reason,
+/// then the registrations to choose from.
+pub fn course_ref_message(e: &CourseRefError) -> String {
+    let mut text = match e {
+        CourseRefError::Store(e) => t("cli.error", &[("error", &e.to_string())]),
+        CourseRefError::UnknownReference(r) => {
+            t("cli.course_ref.unknown_reference", &[("reference", r)])
+        }
+        CourseRefError::UnknownIssuer(issuer) => {
+            t("cli.course_ref.unknown_issuer", &[("issuer", issuer)])
+        }
+        CourseRefError::UnknownRegistration {
+            issuer, client_id, ..
+        } => t(
+            "cli.course_ref.unknown_registration",
+            &[("issuer", issuer), ("client_id", client_id)],
+        ),
+        CourseRefError::UnknownCourse { context, .. }
+        | CourseRefError::Ambiguous { context, .. } => t(
+            &format!("cli.course_ref.{}", e.code()),
+            &[("context", context)],
+        ),
+        CourseRefError::Missing => t("cli.course_ref.missing", &[]),
+    };
+    for c in e.candidates() {
+        text.push('\n');
+        text.push_str(&match &c.course {
+            Some(course) => t(
+                "cli.course_ref.candidate_course",
+                &[
+                    ("issuer", &c.issuer),
+                    ("client_id", &c.client_id),
+                    ("course", course),
+                ],
+            ),
+            None => t(
+                "cli.course_ref.candidate",
+                &[("issuer", &c.issuer), ("client_id", &c.client_id)],
+            ),
+        });
+    }
+    text
+}
+
+/// The course the options name, or the message to print.
+pub async fn find_course(
+    db: &DbPool,
+    opts: &CourseOpts,
+) -> anyhow::Result<Result<Context, String>> {
+    let reference = opts.reference();
+    Ok(db
+        .run(move |conn| Ok(crate::course::reference::resolve(conn, &reference)))
+        .await?
+        .map(|(context, _)| context)
+        .map_err(|e| course_ref_message(&e)))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `cpre outbox status|retry`: the gradebook deliveries waiting or refused.
 
+use super::{CourseOpts, t};
 use crate::config::Settings;
 use crate::grades::outbox;
 use crate::store::micros_to_datetime;
@@ -14,13 +15,9 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct StatusOpts {
-    /// Only this course: the tool's context id, or Moodle's course id (with --issuer when
-    /// several platforms have it).
-    #[arg(long)]
-    pub context: Option<String>,
-    /// The platform's issuer, to pick the course of --context.
-    #[arg(long, requires = "context")]
-    pub issuer: Option<String>,
+    /// Only this course (by default, every course).
+    #[command(flatten)]
+    pub course: CourseOpts,
 }
 
 #[derive(Debug, clap::Args)]
@@ -39,11 +36,16 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
     let db = super::open_db(&settings).await?;
     match cmd {
         Command::Status(opts) => {
-            let context = match &opts.context {
-                Some(reference) => {
-                    Some(super::find_context(&db, reference, opts.issuer.as_deref()).await?)
+            let context = if opts.course.is_empty() {
+                None
+            } else {
+                match super::find_course(&db, &opts.course).await? {
+                    Ok(context) => Some(context),
+                    Err(message) => {
+                        eprintln!("{message}");
+                        return Ok(1);
+                    }
                 }
-                None => None,
             };
             let (counts, open) = db
                 .run(move |conn| match &context {
@@ -58,19 +60,44 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 })
                 .await?;
             println!(
-                "pending: {}  failed: {}  delivered: {}",
-                counts.pending, counts.failed, counts.delivered
+                "{}",
+                t(
+                    "cli.outbox.counts",
+                    &[
+                        ("pending", &counts.pending.to_string()),
+                        ("failed", &counts.failed.to_string()),
+                        ("delivered", &counts.delivered.to_string()),
+                    ]
+                )
             );
             for d in open {
-                let change = if d.completed { "completed" } else { "cleared" };
+                let change = t(
+                    if d.completed {
+                        "cli.outbox.completed"
+                    } else {
+                        "cli.outbox.cleared"
+                    },
+                    &[],
+                );
                 let state = if d.state == outbox::state::PENDING {
-                    format!("pending, next attempt {}", when(d.next_attempt_at))
+                    t("cli.outbox.pending", &[("next", &when(d.next_attempt_at))])
                 } else {
-                    d.state.clone()
+                    t("cli.outbox.failed", &[])
                 };
                 println!(
-                    "{}  {}  {} (sub {}) in {}  {change}  attempts {}",
-                    d.id, state, d.user_name, d.user_sub, d.context_title, d.attempts
+                    "{}",
+                    t(
+                        "cli.outbox.delivery",
+                        &[
+                            ("id", &d.id),
+                            ("state", &state),
+                            ("name", &d.user_name),
+                            ("sub", &d.user_sub),
+                            ("course", &d.context_title),
+                            ("change", &change),
+                            ("attempts", &d.attempts.to_string()),
+                        ]
+                    )
                 );
                 if let Some(error) = &d.last_error {
                     println!(
@@ -88,15 +115,11 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 .await?;
             match (&opts.id, n) {
                 (Some(id), 0) => {
-                    eprintln!(
-                        "error: no retryable delivery `{id}` (unknown, delivered, or being delivered right now)"
-                    );
+                    eprintln!("{}", t("cli.outbox.not_retryable", &[("id", id)]));
                     Ok(1)
                 }
                 _ => {
-                    println!(
-                        "{n} delivery(ies) put back in the queue; the worker of `cpre serve` delivers them."
-                    );
+                    println!("{}", t("cli.outbox.retried", &[("count", &n.to_string())]));
                     Ok(0)
                 }
             }

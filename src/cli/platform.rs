@@ -1,6 +1,7 @@
 //! `cpre platform add|list|remove|invite|webservice`: platform registrations, one-time Dynamic
 //! Registration links, and the optional Moodle web service token of a platform.
 
+use super::t;
 use crate::config::Settings;
 use crate::store::platforms::{self, PlatformSpec, source};
 
@@ -99,7 +100,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             let mut role_map = std::collections::BTreeMap::new();
             for entry in &opts.roles {
                 let Some((uri, role)) = entry.split_once('=') else {
-                    eprintln!("error: --role `{entry}` is not URI=ROLE");
+                    eprintln!("{}", t("cli.platform.bad_role", &[("entry", entry)]));
                     return Ok(2);
                 };
                 role_map.insert(uri.trim().to_string(), role.trim().to_string());
@@ -121,13 +122,20 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             match result {
                 Ok(p) => {
                     println!(
-                        "Registered {} (issuer {}, client_id {}).",
-                        p.name, p.issuer, p.client_id
+                        "{}",
+                        t(
+                            "cli.platform.registered",
+                            &[
+                                ("name", &p.name),
+                                ("issuer", &p.issuer),
+                                ("client_id", &p.client_id)
+                            ]
+                        )
                     );
                     Ok(0)
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("{}", t("cli.error", &[("error", &e.to_string())]));
                     Ok(2)
                 }
             }
@@ -145,19 +153,24 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 })
                 .await?;
             if rows.is_empty() {
-                println!("No platform registered. Add one with `cpre platform add`.");
+                println!("{}", t("cli.platform.none", &[]));
             }
             for (p, deployments) in rows {
                 println!(
-                    "{}\n  issuer: {}\n  client_id: {}\n  deployments: {}\n  auth: {}\n  token: {}\n  jwks: {}\n  source: {}",
-                    p.name,
-                    p.issuer,
-                    p.client_id,
-                    deployments.join(", "),
-                    p.auth_url,
-                    p.token_url,
-                    p.jwks_url,
-                    p.source
+                    "{}",
+                    t(
+                        "cli.platform.entry",
+                        &[
+                            ("name", &p.name),
+                            ("issuer", &p.issuer),
+                            ("client_id", &p.client_id),
+                            ("deployments", &deployments.join(", ")),
+                            ("auth", &p.auth_url),
+                            ("token", &p.token_url),
+                            ("jwks", &p.jwks_url),
+                            ("source", &p.source),
+                        ]
+                    )
                 );
             }
             Ok(0)
@@ -170,16 +183,17 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             db.run(move |conn| crate::store::registration_invites::insert(conn, &hash, expires_at))
                 .await?;
             let url = format!("{}?invite={secret}", settings.url("/lti/register"));
-            println!("One-time registration link, valid {hours} hours:\n\n  {url}\n");
             println!(
-                "In Moodle: Site administration > Plugins > Activity modules > External tool > \
-                 Manage tools: paste it into \"Tool URL\" and press \"Add LTI Advantage\", then \
-                 activate the pending tool. The link works once."
+                "{}",
+                t(
+                    "cli.platform.invite",
+                    &[("hours", &hours.to_string()), ("url", &url)]
+                )
             );
             if !settings.is_https() {
                 eprintln!(
-                    "warning: CPRE_BASE_URL is {} (plain HTTP): fine for a local test only.",
-                    settings.base_url()
+                    "{}",
+                    t("cli.platform.plain_http", &[("base", &settings.base_url())])
                 );
             }
             Ok(0)
@@ -191,7 +205,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 .run(move |conn| platforms::find_by_issuer_and_client_id(conn, &issuer, &client_id))
                 .await?;
             let Some(platform) = platform else {
-                eprintln!("error: no such registration (see `cpre platform list`)");
+                eprintln!("{}", t("cli.platform.unknown", &[]));
                 return Ok(1);
             };
             if opts.remove {
@@ -201,17 +215,20 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                     .await?;
                 println!(
                     "{}",
-                    if removed {
-                        "Web service token removed."
-                    } else {
-                        "No web service token was stored."
-                    }
+                    t(
+                        if removed {
+                            "cli.platform.webservice_removed"
+                        } else {
+                            "cli.platform.webservice_none"
+                        },
+                        &[]
+                    )
                 );
                 return Ok(0);
             }
             let token = opts.token.unwrap_or_default();
             if token.trim().is_empty() || token.len() > 256 {
-                eprintln!("error: --token is empty or too long");
+                eprintln!("{}", t("cli.platform.bad_token", &[]));
                 return Ok(2);
             }
             let url = opts
@@ -220,7 +237,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             match url::Url::parse(&url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
                 _ => {
-                    eprintln!("error: --url `{url}` is not an http(s) URL");
+                    eprintln!("{}", t("cli.platform.bad_url", &[("url", &url)]));
                     return Ok(2);
                 }
             }
@@ -231,8 +248,11 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             })
             .await?;
             println!(
-                "Web service token stored for {} ({url}). Group names come with the next `cpre roster sync` or scheduled synchronisation.",
-                platform.name
+                "{}",
+                t(
+                    "cli.platform.webservice_stored",
+                    &[("name", &platform.name), ("url", &url)]
+                )
             );
             Ok(0)
         }
@@ -251,10 +271,10 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 })
                 .await?;
             if removed {
-                println!("Removed.");
+                println!("{}", t("cli.platform.removed", &[]));
                 Ok(0)
             } else {
-                eprintln!("error: no such registration");
+                eprintln!("{}", t("cli.platform.unknown", &[]));
                 Ok(1)
             }
         }

@@ -2,9 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::course::{CourseArgs, find_course, print_diagnostics};
+use super::course::print_diagnostics;
+use super::{CourseOpts, t};
 use crate::config::Settings;
-use crate::course::configure::{self, ConfigureError};
+use crate::course::configure::ConfigureError;
+use crate::course::reference::{self, CourseRefError};
 use crate::course::{CourseError, versions};
 use crate::questionnaire::{Diagnostic, Formation, LoadError, Questionnaire};
 use crate::store::{self, questionnaire_versions};
@@ -26,7 +28,7 @@ pub struct ImportOpts {
     /// The questionnaire file (YAML or JSON; see docs/questionnaire.md).
     pub file: PathBuf,
     #[command(flatten)]
-    pub course: CourseArgs,
+    pub course: CourseOpts,
 }
 
 #[derive(Debug, clap::Args)]
@@ -34,7 +36,7 @@ pub struct ExportOpts {
     /// The questionnaire's key (`key:` in the file), e.g. cpre-l1.
     pub key: String,
     #[command(flatten)]
-    pub course: CourseArgs,
+    pub course: CourseOpts,
     /// The version number (1, 2…); the latest by default.
     #[arg(long)]
     pub version: Option<i32>,
@@ -60,7 +62,13 @@ fn load(path: &Path) -> Option<(Questionnaire, String, String)> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("{shown}: erreur : impossible de lire le fichier : {e}");
+            eprintln!(
+                "{}",
+                t(
+                    "cli.questionnaire.unreadable",
+                    &[("file", &shown), ("error", &e.to_string())]
+                )
+            );
             return None;
         }
     };
@@ -76,7 +84,13 @@ fn load(path: &Path) -> Option<(Questionnaire, String, String)> {
         Err(LoadError { diagnostics }) => {
             print_diagnostics(&diagnostics);
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-            eprintln!("{shown} : {errors} erreur(s), questionnaire refusé.");
+            eprintln!(
+                "{}",
+                t(
+                    "cli.questionnaire.refused",
+                    &[("file", &shown), ("errors", &errors.to_string())]
+                )
+            );
             None
         }
     }
@@ -90,19 +104,11 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 return Ok(1);
             };
             let db = super::open_db(&settings).await?;
-            let course = opts.course.clone();
+            let course = opts.course.reference();
             let result = db
                 .run(move |conn| {
-                    Ok(store::transaction(conn, |c| -> Result<_, ConfigureError> {
-                        let platform =
-                            configure::find_platform(c, &course.issuer, &course.client_id)?;
-                        let (context, _) = configure::ensure_context(
-                            c,
-                            &platform.id,
-                            &course.context,
-                            None,
-                            None,
-                        )?;
+                    Ok(store::transaction(conn, |c| -> Result<_, ImportError> {
+                        let context = reference::resolve_or_create(c, &course)?;
                         let (published, problems) =
                             versions::publish_checked(c, &context.id, &q, &file_name, &text)
                                 .map_err(|e| match e {
@@ -114,7 +120,8 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                                     versions::PublishError::Course(other) => {
                                         ConfigureError::Course(other)
                                     }
-                                })?;
+                                })
+                                .map_err(ImportError::Configure)?;
                         Ok((published, problems))
                     }))
                 })
@@ -123,35 +130,52 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 Ok((published, warnings)) => {
                     print_diagnostics(&warnings);
                     let v = &published.row;
-                    if published.created {
-                        println!(
-                            "{} : version {} publiée (empreinte {}).",
-                            v.questionnaire_key, v.version, v.content_hash
-                        );
-                    } else {
-                        println!(
-                            "{} : inchangé, identique à la version {} (empreinte {}).",
-                            v.questionnaire_key, v.version, v.content_hash
-                        );
-                    }
+                    let args = [
+                        ("key", v.questionnaire_key.as_str()),
+                        ("version", &v.version.to_string()),
+                        ("hash", &v.content_hash),
+                    ];
+                    println!(
+                        "{}",
+                        t(
+                            if published.created {
+                                "cli.questionnaire.published"
+                            } else {
+                                "cli.questionnaire.unchanged"
+                            },
+                            &args
+                        )
+                    );
                     Ok(0)
                 }
-                Err(ConfigureError::Invalid(diagnostics)) => {
+                Err(ImportError::Configure(ConfigureError::Invalid(diagnostics))) => {
                     print_diagnostics(&diagnostics);
-                    eprintln!(
-                        "les données de formation du cours ne conviennent pas à ce questionnaire : rien n'a été publié."
-                    );
+                    eprintln!("{}", t("cli.questionnaire.formations_refused", &[]));
                     Ok(1)
                 }
-                Err(e) => {
-                    eprintln!("erreur : {e}");
+                Err(ImportError::Course(e)) => {
+                    eprintln!("{}", super::course_ref_message(&e));
+                    Ok(1)
+                }
+                Err(ImportError::Configure(e)) => {
+                    eprintln!("{}", t("cli.error", &[("error", &e.to_string())]));
                     Ok(1)
                 }
             }
         }
         Command::Export(opts) => {
             let db = super::open_db(&settings).await?;
-            match db.run(move |conn| Ok(export(conn, &opts))).await? {
+            let context = match super::find_course(&db, &opts.course).await? {
+                Ok(context) => context,
+                Err(message) => {
+                    eprintln!("{message}");
+                    return Ok(1);
+                }
+            };
+            match db
+                .run(move |conn| Ok(export(conn, &context.id, &opts)))
+                .await?
+            {
                 Ok(text) => {
                     print!("{text}");
                     if !text.ends_with('\n') {
@@ -160,7 +184,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                     Ok(0)
                 }
                 Err(message) => {
-                    eprintln!("erreur : {message}");
+                    eprintln!("{}", t("cli.error", &[("error", &message)]));
                     Ok(1)
                 }
             }
@@ -168,23 +192,34 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
     }
 }
 
+/// Why an import published nothing.
+#[derive(Debug, thiserror::Error)]
+enum ImportError {
+    #[error(transparent)]
+    Course(#[from] CourseRefError),
+    #[error(transparent)]
+    Configure(#[from] ConfigureError),
+}
+
+impl From<store::StoreError> for ImportError {
+    fn from(e: store::StoreError) -> Self {
+        ImportError::Configure(ConfigureError::Store(e))
+    }
+}
+
 /// The text of the version `opts` asks for, or what to tell the designer.
-fn export(conn: &mut store::DbConn, opts: &ExportOpts) -> Result<String, String> {
-    let context = find_course(conn, &opts.course).map_err(|e| e.to_string())?;
+fn export(conn: &mut store::DbConn, context_id: &str, opts: &ExportOpts) -> Result<String, String> {
     let row = match opts.version {
-        Some(n) => questionnaire_versions::by_number(conn, &context.id, &opts.key, n),
-        None => questionnaire_versions::latest(conn, &context.id, &opts.key),
+        Some(n) => questionnaire_versions::by_number(conn, context_id, &opts.key, n),
+        None => questionnaire_versions::latest(conn, context_id, &opts.key),
     }
     .map_err(|e| e.to_string())?
     .ok_or_else(|| match opts.version {
-        Some(n) => format!(
-            "le questionnaire « {} » n'a pas de version {n} dans ce cours",
-            opts.key
+        Some(n) => t(
+            "cli.questionnaire.no_such_version",
+            &[("key", &opts.key), ("version", &n.to_string())],
         ),
-        None => format!(
-            "aucune version du questionnaire « {} » dans ce cours",
-            opts.key
-        ),
+        None => t("cli.questionnaire.no_version", &[("key", &opts.key)]),
     })?;
     if opts.original {
         return questionnaire_versions::source(conn, &row.id)
@@ -203,7 +238,12 @@ fn validate(opts: &ValidateOpts) -> i32 {
     if let Some(path) = &opts.formations {
         let shown = path.display().to_string();
         let formations = std::fs::read_to_string(path)
-            .map_err(|e| format!("{shown}: erreur : impossible de lire le fichier : {e}"))
+            .map_err(|e| {
+                t(
+                    "cli.questionnaire.unreadable",
+                    &[("file", &shown), ("error", &e.to_string())],
+                )
+            })
             .and_then(|text| {
                 Formation::list_from_yaml(&shown, &text).map_err(|e| {
                     e.diagnostics
@@ -231,10 +271,15 @@ fn validate(opts: &ValidateOpts) -> i32 {
     }
     if code == 0 {
         println!(
-            "{} : questionnaire « {} » valide (empreinte {}).",
-            opts.file.display(),
-            q.key(),
-            q.content_hash()
+            "{}",
+            t(
+                "cli.questionnaire.valid",
+                &[
+                    ("file", &opts.file.display().to_string()),
+                    ("key", q.key()),
+                    ("hash", q.content_hash()),
+                ]
+            )
         );
     }
     code

@@ -1,6 +1,7 @@
 //! `cpre roster sync`: fetch a course's roster (NRPS) and, with a web service token, its
 //! Moodle groups, now.
 
+use super::{CourseOpts, t};
 use crate::config::Settings;
 use crate::state::AppState;
 
@@ -12,47 +13,64 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct SyncOpts {
-    /// The tool's context id, or Moodle's course id (with --issuer when several platforms
-    /// have it).
-    #[arg(long)]
-    pub context: String,
-    /// The platform's issuer, to pick the course of --context.
-    #[arg(long)]
-    pub issuer: Option<String>,
+    #[command(flatten)]
+    pub course: CourseOpts,
 }
 
 pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
     let db = super::open_db(&settings).await?;
     match cmd {
         Command::Sync(opts) => {
-            let context = super::find_context(&db, &opts.context, opts.issuer.as_deref()).await?;
+            let context = match super::find_course(&db, &opts.course).await? {
+                Ok(context) => context,
+                Err(message) => {
+                    eprintln!("{message}");
+                    return Ok(1);
+                }
+            };
             let state = AppState::new(settings, db)?;
             match crate::roster::sync::sync_context(&state, &context.id).await {
                 Ok(report) => {
+                    let m = &report.members;
                     println!(
-                        "{} ({}): {} members in {} page(s): {} added, {} updated, {} removed.",
-                        context.title,
-                        context.lti_id,
-                        report.members.total,
-                        report.pages,
-                        report.members.added,
-                        report.members.updated,
-                        report.members.removed
+                        "{}",
+                        t(
+                            "cli.roster.synced",
+                            &[
+                                ("course", &context.title),
+                                ("context", &context.lti_id),
+                                ("total", &m.total.to_string()),
+                                ("pages", &report.pages.to_string()),
+                                ("added", &m.added.to_string()),
+                                ("updated", &m.updated.to_string()),
+                                ("removed", &m.removed.to_string()),
+                            ]
+                        )
                     );
-                    match report.groups {
-                        None => println!(
-                            "Groups: no web service token for this platform (`cpre platform webservice`)."
-                        ),
-                        Some(Ok(g)) => println!(
-                            "Groups: {} group(s), {} membership(s).",
-                            g.groups, g.memberships
-                        ),
-                        Some(Err(e)) => println!("Groups: failed: {e}"),
-                    }
+                    let groups = match report.groups {
+                        None => t("cli.roster.no_webservice", &[]),
+                        Some(Ok(g)) => {
+                            let mut line = t(
+                                "cli.roster.groups",
+                                &[
+                                    ("groups", &g.groups.to_string()),
+                                    ("memberships", &g.memberships.to_string()),
+                                ],
+                            );
+                            line.push(' ');
+                            line.push_str(&match g.roles {
+                                Some(n) => t("cli.roster.roles", &[("users", &n.to_string())]),
+                                None => t("cli.roster.no_roles", &[]),
+                            });
+                            line
+                        }
+                        Some(Err(e)) => t("cli.roster.groups_failed", &[("error", &e)]),
+                    };
+                    println!("{groups}");
                     Ok(0)
                 }
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("{}", t("cli.error", &[("error", &e.to_string())]));
                     Ok(1)
                 }
             }

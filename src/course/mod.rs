@@ -15,6 +15,7 @@ pub mod editing;
 pub mod file;
 pub mod history;
 pub mod model_edit;
+pub mod reference;
 pub mod routing;
 pub mod versions;
 pub mod years;

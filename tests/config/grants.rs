@@ -1,7 +1,5 @@
 //! Grants through the screens and `cpre course grant`; the audit log page.
 
-use std::process::Command;
-
 use reqwest::StatusCode;
 
 use super::{audit, designer, follow_ok, formation, get, post, post_form, teacher};
@@ -198,13 +196,8 @@ fn cpre(app: &TestApp, args: &[&str]) -> std::process::Output {
         "2".into(),
     ];
     all.extend(args.iter().map(|a| (*a).to_owned()));
-    Command::new(env!("CARGO_BIN_EXE_cpre"))
-        .args(&all)
-        .env("CPRE_DATABASE_URL", &app.db.url)
-        .env("CPRE_LOG", "warn")
-        .env_remove("CPRE_BASE_URL")
-        .output()
-        .expect("cpre runs")
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    crate::support::cli::cpre(&app.db.url, &all)
 }
 
 #[tokio::test]

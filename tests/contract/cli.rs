@@ -1,32 +1,18 @@
 //! `cpre course …`, `cpre questionnaire …` and `cpre demo load`, run as the designer runs them.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use cpre::questionnaire::{Formation, Questionnaire};
 
 use crate::support::db::TestDb;
 
+use crate::support::cli::{stderr, stdout};
+
 fn cpre(db: Option<&TestDb>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_cpre"));
-    cmd.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("CPRE_LOG", "warn")
-        .env_remove("CPRE_BASE_URL");
-    match db {
-        Some(db) => cmd.env("CPRE_DATABASE_URL", &db.url),
-        // Commands that must not need a database get one that cannot be opened.
-        None => cmd.env("CPRE_DATABASE_URL", "sqlite:///nonexistent/dir/x.sqlite"),
-    };
-    cmd.output().expect("cpre runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    // Commands that must not need a database get one that cannot be opened.
+    let url = db.map_or("sqlite:///nonexistent/dir/x.sqlite", |db| db.url.as_str());
+    crate::support::cli::cpre(url, args)
 }
 
 const DEMO: &str = "lti-config/demo/course.yaml";

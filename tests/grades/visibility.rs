@@ -1,8 +1,6 @@
 //! What admins and operators see of deliveries: the administrator's page (and its refusals),
 //! `cpre outbox status` and `cpre outbox retry`.
 
-use std::process::Command;
-
 use cpre::grades::Outcome;
 use reqwest::StatusCode;
 
@@ -152,14 +150,9 @@ async fn an_administrator_sees_only_their_platform() {
     assert!(!text.contains("Claire Dubois"));
 }
 
+/// The operator's commands, in an English locale (the messages below are the English ones).
 fn cpre(db_url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cpre"))
-        .args(args)
-        .env("CPRE_DATABASE_URL", db_url)
-        .env("CPRE_LOG", "warn")
-        .env_remove("CPRE_BASE_URL")
-        .output()
-        .expect("cpre runs")
+    crate::support::cli::cpre_in(db_url, args, "en_US.UTF-8")
 }
 
 #[tokio::test]
@@ -194,6 +187,13 @@ async fn cli_shows_and_retries_deliveries() {
     let out = cpre(&app.db.url, &["outbox", "status", "--context", "999"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no course `999`"));
+    // French by default.
+    let out = crate::support::cli::cpre(&app.db.url, &["outbox", "status"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("en attente : 1  en échec : 1"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 
     let out = cpre(&app.db.url, &["outbox", "retry", "no-such-id"]);
     assert_eq!(out.status.code(), Some(1));

@@ -2,8 +2,6 @@
 //! invite, with the open setting, and every refusal (no invite, used, expired, unknown,
 //! invalid configuration, platform refusal, missing parameters).
 
-use std::process::Command;
-
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -323,20 +321,28 @@ async fn platform_refusals_and_missing_parameters_are_explained() {
 #[tokio::test]
 async fn cli_invite_prints_a_working_one_time_link() {
     let app = unregistered(Backend::Sqlite, false).await.unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cpre"))
-        .args(["platform", "invite", "--expires-hours", "2"])
-        .env("CPRE_DATABASE_URL", &app.db.url)
-        .env("CPRE_BASE_URL", &app.base)
-        .env("CPRE_LOG", "warn")
-        .output()
-        .unwrap();
+    let invite = |lang: &str| {
+        crate::support::cli::command(&app.db.url, lang)
+            .args(["platform", "invite", "--expires-hours", "2"])
+            .env("CPRE_BASE_URL", &app.base)
+            .output()
+            .unwrap()
+    };
+    // English when the operator's locale is English…
+    let english = invite("en_US.UTF-8");
+    let stdout = String::from_utf8_lossy(&english.stdout);
+    assert!(stdout.contains("valid 2 hours"), "{stdout}");
+    assert!(stdout.contains("Manage tools"), "{stdout}");
+    // …French otherwise, the same link.
+    let out = invite("fr_FR.UTF-8");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("valid 2 hours"), "{stdout}");
+    assert!(stdout.contains("valable 2 heures"), "{stdout}");
+    assert!(stdout.contains("Gérer les outils"), "{stdout}");
     let link = stdout
         .split_whitespace()
         .find(|w| w.starts_with(&app.url("/lti/register?invite=")))
@@ -344,11 +350,8 @@ async fn cli_invite_prints_a_working_one_time_link() {
         .to_string();
     assert_eq!(start(&app, &link).await.status(), StatusCode::OK);
     assert_eq!(app.count("platforms").await, 1);
-    let out = Command::new(env!("CARGO_BIN_EXE_cpre"))
-        .args(["platform", "invite", "--expires-hours", "0"])
-        .env("CPRE_DATABASE_URL", &app.db.url)
-        .output()
-        .unwrap();
+    let out =
+        crate::support::cli::cpre(&app.db.url, &["platform", "invite", "--expires-hours", "0"]);
     assert!(!out.status.success(), "0 hours is refused");
 }
 
@@ -387,9 +390,8 @@ async fn an_answer_without_client_or_deployment_is_refused() {
 #[tokio::test]
 async fn an_unknown_registration_setting_is_refused_at_start() {
     let db = TestDb::sqlite();
-    let out = Command::new(env!("CARGO_BIN_EXE_cpre"))
+    let out = crate::support::cli::command(&db.url, "fr_FR.UTF-8")
         .args(["platform", "list"])
-        .env("CPRE_DATABASE_URL", &db.url)
         .env("CPRE_DYNAMIC_REGISTRATION", "maybe")
         .output()
         .unwrap();

@@ -2,8 +2,6 @@
 //! left, who never launched, failures kept; Moodle groups through the web service double;
 //! the schedule and the CLI.
 
-use std::process::Command;
-
 use serde_json::json;
 
 use crate::support::app::TestApp;
@@ -435,16 +433,7 @@ async fn the_schedule_synchronises_recent_courses_once_per_interval() {
     assert_eq!(members(&app, &context).await.len(), 4);
 }
 
-fn cpre(db_url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cpre"))
-        .args(args)
-        .env("CPRE_DATABASE_URL", db_url)
-        .env("CPRE_LOG", "warn")
-        .env_remove("CPRE_BASE_URL")
-        .env_remove("CPRE_MOODLE_WS_TOKEN")
-        .output()
-        .expect("cpre runs")
-}
+use crate::support::cli::cpre;
 
 #[tokio::test]
 async fn cli_stores_the_web_service_token_and_syncs_a_course() {
@@ -496,11 +485,11 @@ async fn cli_stores_the_web_service_token_and_syncs_a_course() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("4 members in 1 page(s): 4 added"),
+        stdout.contains("4 participant·es en 1 page(s) : 4 ajouté·es"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("Groups: 2 group(s), 3 membership(s)."),
+        stdout.contains("Groupes : 2 groupe(s), 3 appartenance(s)."),
         "{stdout}"
     );
 
@@ -518,7 +507,7 @@ async fn cli_stores_the_web_service_token_and_syncs_a_course() {
             "--remove",
         ],
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("removed"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Jeton de service web supprimé"));
 }
 
 async fn course_roles_come_from_the_web_service(app: TestApp) {
