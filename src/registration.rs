@@ -1,12 +1,16 @@
 //! Platform registration: checking a registration, the `lti-config/platforms/*.toml` files
-//! loaded at start, and a registration's status for its administrators.
+//! loaded at start, a registration's status for its administrators, and carrying a
+//! registration's courses over to a new registration of the same platform (a Moodle that
+//! registered the tool again gets a new client id, and its launches would not find the
+//! courses configured under the old one).
 
 use std::path::Path;
 
+use crate::access::audit::{self, NewAuditEntry};
 use crate::grades::outbox;
 use crate::lti::roles::ToolRole;
 use crate::store::platforms::{self, Platform, PlatformSpec, source};
-use crate::store::{DbConn, StoreError, StoreResult, contexts};
+use crate::store::{DbConn, StoreError, StoreResult, carry_over as moves, contexts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistrationError {
@@ -142,4 +146,164 @@ pub fn status(conn: &mut DbConn, platform_id: &str) -> StoreResult<PlatformStatu
         deliveries,
         others,
     })
+}
+
+/// Audit action of a course carried over to another registration.
+pub const ACTION_CARRY_OVER: &str = "platform.carry_over";
+
+/// Why courses cannot be carried over.
+#[derive(Debug, thiserror::Error)]
+pub enum CarryOverError {
+    #[error("a registration cannot take over its own courses")]
+    Same,
+    #[error("the two registrations are not of the same platform (issuer)")]
+    OtherPlatform,
+    #[error("some courses or people of the new registration already hold data")]
+    Blocked(Vec<Blocker>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Something the new registration already holds under the same Moodle id, beyond what
+/// launches leave: it would be overwritten, so the carry-over is refused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum Blocker {
+    /// A course configured (or with contracts) under the new registration too.
+    Course { lti_id: String, title: String },
+    /// A person with contracts, grants, comments or deliveries under the new registration.
+    Person { sub: String },
+}
+
+/// A course to carry over.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CarriedCourse {
+    pub context_id: String,
+    pub lti_id: String,
+    pub title: String,
+    /// The new registration already saw this course in launches (nothing else): that empty
+    /// copy is replaced.
+    pub replaces_launched: bool,
+}
+
+/// What a carry-over would do (or did).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CarryOverPlan {
+    pub from: Platform,
+    pub to: Platform,
+    pub courses: Vec<CarriedCourse>,
+    pub people: usize,
+    /// Why it cannot be done (empty: it can).
+    pub blocked: Vec<Blocker>,
+}
+
+/// What a carry-over of `from`'s courses to `to` would do; nothing is written.
+pub fn plan_carry_over(
+    conn: &mut DbConn,
+    from_id: &str,
+    to_id: &str,
+) -> Result<CarryOverPlan, CarryOverError> {
+    if from_id == to_id {
+        return Err(CarryOverError::Same);
+    }
+    let from = platforms::get(conn, from_id)?;
+    let to = platforms::get(conn, to_id)?;
+    if from.issuer != to.issuer {
+        return Err(CarryOverError::OtherPlatform);
+    }
+    let theirs = moves::courses(conn, &to.id)?;
+    let mut courses = Vec::new();
+    let mut blocked = Vec::new();
+    for (context_id, lti_id, title) in moves::courses(conn, &from.id)? {
+        let twin = theirs.iter().find(|(_, l, _)| *l == lti_id);
+        if let Some((twin_id, _, twin_title)) = twin
+            && moves::course_holds_data(conn, twin_id)?
+        {
+            blocked.push(Blocker::Course {
+                lti_id: lti_id.clone(),
+                title: twin_title.clone(),
+            });
+        }
+        courses.push(CarriedCourse {
+            context_id,
+            lti_id,
+            title,
+            replaces_launched: twin.is_some(),
+        });
+    }
+    let their_people = moves::people(conn, &to.id)?;
+    let people = moves::people(conn, &from.id)?;
+    for (_, sub) in &people {
+        if let Some((twin_id, _)) = their_people.iter().find(|(_, s)| s == sub)
+            && moves::person_holds_data(conn, twin_id)?
+        {
+            blocked.push(Blocker::Person { sub: sub.clone() });
+        }
+    }
+    Ok(CarryOverPlan {
+        from,
+        to,
+        courses,
+        people: people.len(),
+        blocked,
+    })
+}
+
+/// Carries every course and person of registration `from` over to `to` (caller's
+/// transaction): the copies the new registration made at launches are replaced, sessions
+/// opened through `from` end, each course moved gets an audit entry. Refused, with nothing
+/// written, when the new registration already holds data of its own for one of them.
+pub fn carry_over(
+    conn: &mut DbConn,
+    from_id: &str,
+    to_id: &str,
+    actor_user_id: Option<&str>,
+    actor_label: &str,
+) -> Result<CarryOverPlan, CarryOverError> {
+    let plan = plan_carry_over(conn, from_id, to_id)?;
+    if !plan.blocked.is_empty() {
+        return Err(CarryOverError::Blocked(plan.blocked));
+    }
+    // The copies the new registration's launches made go; sessions opened in them (the
+    // administrator's own, for one) continue on what is kept.
+    let theirs = moves::courses(conn, &plan.to.id)?;
+    for course in plan.courses.iter().filter(|c| c.replaces_launched) {
+        if let Some((twin_id, _, _)) = theirs.iter().find(|(_, l, _)| *l == course.lti_id) {
+            moves::keep_sessions_of_course(conn, twin_id, &course.context_id)?;
+            moves::drop_course(conn, twin_id)?;
+        }
+    }
+    let their_people = moves::people(conn, &plan.to.id)?;
+    for (user_id, sub) in moves::people(conn, &plan.from.id)? {
+        if let Some((twin_id, _)) = their_people.iter().find(|(_, s)| *s == sub) {
+            moves::keep_sessions_of_person(conn, twin_id, &user_id)?;
+            moves::drop_person(conn, twin_id)?;
+        }
+    }
+    moves::move_all(conn, &plan.from.id, &plan.to.id)?;
+    for course in &plan.courses {
+        audit::record(
+            conn,
+            &NewAuditEntry {
+                platform_id: &plan.to.id,
+                context_id: Some(&course.context_id),
+                actor_user_id,
+                actor_label,
+                action: ACTION_CARRY_OVER,
+                target_type: "course",
+                target_id: Some(&course.context_id),
+                detail: serde_json::json!({
+                    "from_client_id": plan.from.client_id,
+                    "to_client_id": plan.to.client_id,
+                }),
+            },
+        )?;
+    }
+    tracing::info!(
+        from = %plan.from.client_id,
+        to = %plan.to.client_id,
+        courses = plan.courses.len(),
+        people = plan.people,
+        "courses carried over to a new registration"
+    );
+    Ok(plan)
 }

@@ -17,6 +17,26 @@ pub enum Command {
     Invite(InviteOpts),
     /// Store a Moodle web service token for a platform (group names and members).
     Webservice(WebserviceOpts),
+    /// Carry the courses (and their people, contracts, settings) of a registration over to
+    /// another registration of the same Moodle, after Moodle registered the tool again.
+    /// Shows what it would do; --yes does it.
+    CarryOver(CarryOverOpts),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CarryOverOpts {
+    /// The platform's issuer.
+    #[arg(long)]
+    pub issuer: String,
+    /// The client id of the old registration, which holds the courses.
+    #[arg(long)]
+    pub from: String,
+    /// The client id of the new registration, which Moodle now launches with.
+    #[arg(long)]
+    pub to: String,
+    /// Do it (without it, only show what would be done).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -256,6 +276,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             );
             Ok(0)
         }
+        Command::CarryOver(opts) => carry_over(&db, opts).await,
         Command::Remove(opts) => {
             let removed = db
                 .run(move |conn| match &opts.deployment_id {
@@ -279,4 +300,95 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             }
         }
     }
+}
+
+/// `cpre platform carry-over`: shows the plan, and with `--yes` carries the courses over.
+async fn carry_over(db: &crate::store::DbPool, opts: CarryOverOpts) -> anyhow::Result<i32> {
+    use crate::registration::{self, Blocker, CarryOverError};
+    let (issuer, from, to, yes) = (opts.issuer, opts.from, opts.to, opts.yes);
+    let found = db
+        .run(move |conn| {
+            let find = |conn: &mut crate::store::DbConn, client_id: &str| {
+                platforms::find_by_issuer_and_client_id(conn, &issuer, client_id)
+            };
+            Ok((find(conn, &from)?, find(conn, &to)?))
+        })
+        .await?;
+    let (Some(from), Some(to)) = found else {
+        eprintln!("{}", t("cli.platform.unknown", &[]));
+        return Ok(1);
+    };
+    let (from_id, to_id) = (from.id.clone(), to.id.clone());
+    let label = t("cli.course.grant.actor", &[]);
+    let result = db
+        .run(move |conn| {
+            Ok(if yes {
+                crate::store::transaction(conn, |c| {
+                    registration::carry_over(c, &from_id, &to_id, None, &label)
+                })
+            } else {
+                registration::plan_carry_over(conn, &from_id, &to_id)
+            })
+        })
+        .await?;
+    let plan = match result {
+        Ok(plan) => plan,
+        Err(CarryOverError::Blocked(blocked)) => {
+            eprintln!("{}", t("cli.carry_over.blocked", &[]));
+            print_blockers(&blocked);
+            return Ok(1);
+        }
+        Err(e) => {
+            eprintln!("{}", t("cli.error", &[("error", &e.to_string())]));
+            return Ok(1);
+        }
+    };
+    println!(
+        "{}",
+        t(
+            if yes {
+                "cli.carry_over.done"
+            } else {
+                "cli.carry_over.plan"
+            },
+            &[
+                ("from", &plan.from.client_id),
+                ("to", &plan.to.client_id),
+                ("courses", &plan.courses.len().to_string()),
+                ("people", &plan.people.to_string()),
+            ]
+        )
+    );
+    for c in &plan.courses {
+        let key = if c.replaces_launched {
+            "cli.carry_over.course_replacing"
+        } else {
+            "cli.carry_over.course"
+        };
+        println!("{}", t(key, &[("context", &c.lti_id), ("title", &c.title)]));
+    }
+    if !yes {
+        if plan.blocked.is_empty() {
+            println!("{}", t("cli.carry_over.confirm", &[]));
+        } else {
+            eprintln!("{}", t("cli.carry_over.blocked", &[]));
+            print_blockers(&plan.blocked);
+            return Ok(1);
+        }
+    }
+    fn print_blockers(blocked: &[Blocker]) {
+        for b in blocked {
+            eprintln!(
+                "{}",
+                match b {
+                    Blocker::Course { lti_id, title } => t(
+                        "cli.carry_over.blocked_course",
+                        &[("context", lti_id), ("title", title)]
+                    ),
+                    Blocker::Person { sub } => t("cli.carry_over.blocked_person", &[("sub", sub)]),
+                }
+            );
+        }
+    }
+    Ok(0)
 }

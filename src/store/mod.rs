@@ -20,6 +20,7 @@
 //! value). Unique lookups use `get_result`; short lists are loaded; paged staff lists may use
 //! `.limit()` knowingly. A test enforces the rule for `.first()`.
 
+pub mod carry_over;
 pub mod context_launches;
 pub mod contexts;
 pub mod contracts;

@@ -1,5 +1,7 @@
-//! Pages for a platform administrator (`ToolRole::Admin` of the launch): the gradebook
-//! deliveries of that platform still pending or failed, and putting failed ones back.
+//! Pages for a platform administrator (`ToolRole::Admin` of the launch), with or without a
+//! course: the gradebook deliveries of that platform still pending or failed, and putting
+//! failed ones back; the other registrations of the same Moodle and carrying their courses
+//! over to this one.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -91,6 +93,125 @@ pub async fn retry(
         .insert_header((
             header::LOCATION,
             format!("{}/admin/deliveries?retried={n}", session.base()),
+        ))
+        .finish())
+}
+
+/// `{id}` of another registration.
+#[derive(Debug, Deserialize)]
+pub struct RegistrationPath {
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegistrationsQuery {
+    #[serde(default)]
+    carried: Option<usize>,
+}
+
+/// `GET /s/{token}/admin/registrations`: this registration and the other registrations of the
+/// same Moodle, with the courses each holds.
+pub async fn registrations(
+    state: web::Data<AppState>,
+    session: AnySession,
+    query: web::Query<RegistrationsQuery>,
+) -> AppResult<HttpResponse> {
+    require_admin(&session)?;
+    let platform_id = session.row.platform_id.clone();
+    let status = state
+        .db
+        .run(move |conn| crate::registration::status(conn, &platform_id))
+        .await?;
+    Ok(render(
+        "admin/registrations.html",
+        context! {
+            lang => session.lang(),
+            base => session.base(),
+            status => ser(&status),
+            carried => query.carried,
+        },
+    )?)
+}
+
+/// The plan of carrying the courses of registration `id` over to the session's; 404 when `id`
+/// is not another registration of the same Moodle.
+async fn plan(
+    state: &AppState,
+    session: &AnySession,
+    id: &str,
+) -> AppResult<crate::registration::CarryOverPlan> {
+    let (from, to) = (id.to_string(), session.row.platform_id.clone());
+    state
+        .db
+        .run(move |conn| {
+            Ok(match crate::store::platforms::find(conn, &from)? {
+                Some(_) => crate::registration::plan_carry_over(conn, &from, &to),
+                None => Err(crate::registration::CarryOverError::OtherPlatform),
+            })
+        })
+        .await?
+        .map_err(carry_over_error)
+}
+
+fn carry_over_error(e: crate::registration::CarryOverError) -> AppError {
+    use crate::registration::CarryOverError;
+    match e {
+        CarryOverError::Same | CarryOverError::OtherPlatform => AppError::NotFound,
+        CarryOverError::Blocked(_) => AppError::Forbidden("carry_over_blocked"),
+        CarryOverError::Store(e) => e.into(),
+    }
+}
+
+/// `GET /s/{token}/admin/registrations/{id}`: what carrying over the courses of registration
+/// `id` would do, and the button to do it.
+pub async fn carry_over_plan(
+    state: web::Data<AppState>,
+    session: AnySession,
+    path: web::Path<RegistrationPath>,
+) -> AppResult<HttpResponse> {
+    require_admin(&session)?;
+    let plan = plan(&state, &session, &path.id).await?;
+    Ok(render(
+        "admin/carry_over.html",
+        context! {
+            lang => session.lang(),
+            base => session.base(),
+            csrf => session.row.csrf_token.clone(),
+            plan => ser(&plan),
+        },
+    )?)
+}
+
+/// `POST /s/{token}/admin/registrations/{id}/reprendre`: carries the courses over (audited).
+pub async fn carry_over(
+    state: web::Data<AppState>,
+    session: AnySession,
+    path: web::Path<RegistrationPath>,
+    form: web::Form<RetryForm>,
+) -> AppResult<HttpResponse> {
+    session.check_csrf(form.csrf.as_deref())?;
+    require_admin(&session)?;
+    // Checked as the page showed it: another registration of this Moodle.
+    plan(&state, &session, &path.id).await?;
+    let (from, to) = (path.id.clone(), session.row.platform_id.clone());
+    let (user_id, label) = (session.user.id.clone(), session.user.name.clone());
+    let done = state
+        .db
+        .run(move |conn| {
+            Ok(crate::store::transaction(conn, |c| {
+                crate::registration::carry_over(c, &from, &to, Some(&user_id), &label)
+            }))
+        })
+        .await?
+        .map_err(carry_over_error)?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!(
+                "{}/admin/registrations?carried={}",
+                session.base(),
+                done.courses.len()
+            ),
         ))
         .finish())
 }

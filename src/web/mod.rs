@@ -63,6 +63,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/deep-linking", web::post().to(deep_linking::place))
             .route("/admin/deliveries", web::get().to(admin::deliveries))
             .route("/admin/deliveries/retry", web::post().to(admin::retry))
+            .route("/admin/registrations", web::get().to(admin::registrations))
+            .route(
+                "/admin/registrations/{id}",
+                web::get().to(admin::carry_over_plan),
+            )
+            .route(
+                "/admin/registrations/{id}/reprendre",
+                web::post().to(admin::carry_over),
+            )
             // The student's contract (web/contract/).
             .route("/formation", web::post().to(contract::home::choose))
             .route("/contrat/{code}/", web::get().to(contract::overview::show))

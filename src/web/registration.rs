@@ -82,6 +82,17 @@ pub async fn register(
         tracing::warn!(error = %e, "could not give back a registration invite");
     }
     let (platform, deployment_id) = outcome?;
+    // Moodle registered the tool again: the courses of the earlier registrations are not found
+    // by this one's launches until they are carried over.
+    let id = platform.id.clone();
+    let earlier = state
+        .db
+        .run(move |conn| crate::registration::status(conn, &id))
+        .await?
+        .others
+        .into_iter()
+        .filter(|o| o.courses > 0)
+        .collect::<Vec<_>>();
     tracing::info!(issuer = %platform.issuer, client_id = %platform.client_id, %deployment_id, "platform registered by Dynamic Registration");
     let mut response = render(
         "registration/done.html",
@@ -91,6 +102,7 @@ pub async fn register(
             issuer => platform.issuer,
             client_id => platform.client_id,
             deployment_id => deployment_id,
+            earlier => super::templates::ser(&earlier),
         },
     )?;
     response.headers_mut().insert(

@@ -470,7 +470,7 @@ fn seed(
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lti-config/demo/course.yaml");
     let mut course = file::read(&path).unwrap_or_else(|e| panic!("demo course: {e}"));
     course.issuer = platform.issuer().to_string();
-    course.client_id = platform.state.client_id.clone();
+    course.client_id = platform.state.client_id();
     let applied = cpre::store::transaction(conn, |c| cpre::course::configure::apply(c, &course))
         .unwrap_or_else(|e| panic!("configure: {e}"));
     let context = applied.context;

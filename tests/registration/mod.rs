@@ -2,6 +2,8 @@
 //! invite, with the open setting, and every refusal (no invite, used, expired, unknown,
 //! invalid configuration, platform refusal, missing parameters).
 
+mod again;
+
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -38,7 +40,12 @@ async fn invite(app: &TestApp, hours: i64) -> String {
 
 /// What Moodle does when the administrator pastes `tool_url` and presses the button.
 async fn start(app: &TestApp, tool_url: &str) -> reqwest::Response {
-    let url = app.platform.registration_start_url(tool_url, CLIENT_ID);
+    start_as(app, tool_url, CLIENT_ID).await
+}
+
+/// The same, Moodle giving the tool the client id `client_id`.
+async fn start_as(app: &TestApp, tool_url: &str, client_id: &str) -> reqwest::Response {
+    let url = app.platform.registration_start_url(tool_url, client_id);
     app.browser().get(&url).await
 }
 

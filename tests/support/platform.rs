@@ -139,7 +139,9 @@ fn new_key_with_pem() -> (ToolKey, String) {
 #[derive(Clone)]
 pub struct PlatformState {
     pub issuer: String,
-    pub client_id: String,
+    /// The client id of the tool registration launches use (Moodle may register the tool
+    /// again: `set_client_id`).
+    client_id: Arc<Mutex<String>>,
     pub deployment_id: String,
     pub keys: PlatformKeys,
     /// Launch specs by login_hint.
@@ -157,6 +159,16 @@ pub struct PlatformState {
 }
 
 impl PlatformState {
+    /// The client id launches are made with.
+    pub fn client_id(&self) -> String {
+        self.client_id.lock().unwrap().clone()
+    }
+
+    /// Launches are now made with this client id (a new registration of the tool).
+    pub fn set_client_id(&self, client_id: &str) {
+        *self.client_id.lock().unwrap() = client_id.to_string();
+    }
+
     /// What `mod/lti/openid-configuration.php` serves (the capture, on this platform's host).
     pub fn openid_configuration(&self) -> Value {
         let path = format!(
@@ -184,7 +196,7 @@ impl TestPlatform {
         let base = format!("http://127.0.0.1:{port}");
         let state = PlatformState {
             issuer: base.clone(),
-            client_id: client_id.to_string(),
+            client_id: Arc::new(Mutex::new(client_id.to_string())),
             deployment_id: "1".into(),
             keys: PlatformKeys::new(),
             launches: Arc::default(),
@@ -253,7 +265,7 @@ impl TestPlatform {
             "--issuer".into(),
             self.issuer().into(),
             "--client-id".into(),
-            self.state.client_id.clone(),
+            self.state.client_id(),
             "--auth-url".into(),
             self.auth_url(),
             "--token-url".into(),
@@ -271,7 +283,7 @@ impl TestPlatform {
     pub fn spec(&self) -> cpre::store::platforms::PlatformSpec {
         cpre::store::platforms::PlatformSpec {
             issuer: self.issuer().into(),
-            client_id: self.state.client_id.clone(),
+            client_id: self.state.client_id(),
             name: Some("Moodle de test".into()),
             auth_url: self.auth_url(),
             token_url: self.token_url(),
@@ -331,7 +343,7 @@ pub fn initiation(state: &PlatformState, login_hint: &str) -> Vec<(String, Strin
         ),
         ("login_hint".into(), login_hint.into()),
         ("lti_message_hint".into(), message_hint.into()),
-        ("client_id".into(), state.client_id.clone()),
+        ("client_id".into(), state.client_id()),
         ("lti_deployment_id".into(), state.deployment_id.clone()),
     ]
 }
@@ -357,7 +369,7 @@ fn build_claims(state: &PlatformState, spec: &LaunchSpec, nonce: &str) -> Value 
     let now = chrono::Utc::now().timestamp();
     let obj = claims.as_object_mut().unwrap();
     obj.insert("iss".into(), json!(state.issuer));
-    obj.insert("aud".into(), json!(state.client_id));
+    obj.insert("aud".into(), json!(state.client_id()));
     obj.insert("nonce".into(), json!(nonce));
     obj.insert("iat".into(), json!(now));
     obj.insert("exp".into(), json!(now + 60));
@@ -419,7 +431,7 @@ fn authenticate(state: &PlatformState, params: HashMap<String, String>) -> HttpR
             return HttpResponse::BadRequest().body(format!("invalid_request: {k}"));
         }
     }
-    if get("client_id") != state.client_id {
+    if get("client_id") != state.client_id() {
         return HttpResponse::BadRequest().body("unauthorized_client");
     }
     let redirect_uri = get("redirect_uri");

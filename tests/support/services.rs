@@ -87,6 +87,16 @@ pub struct WebServiceDouble {
     pub enrolled: HashMap<i64, Vec<Value>>,
 }
 
+/// The services Moodle turns on for a dynamically registered tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisteredServices {
+    /// `ltiservice_gradesynchronization`: 0 none, 1 grade sync, 2 grade sync and column
+    /// management (the « accept grades » services).
+    pub grade_sync: u8,
+    /// `ltiservice_memberships`.
+    pub memberships: bool,
+}
+
 #[derive(Debug, Clone)]
 struct Issued {
     scopes: Vec<String>,
@@ -130,6 +140,9 @@ pub struct Services {
     used_registrations: Mutex<HashSet<String>>,
     /// Registration requests Moodle accepted (their bodies).
     pub registrations: Mutex<Vec<Value>>,
+    /// What each dynamically registered tool (client id) was given, as Moodle's
+    /// `registration_helper` decides it from the requested scopes.
+    pub registered_services: Mutex<HashMap<String, RegisteredServices>>,
     /// The registration answer sent instead of Moodle's (after the checks).
     pub registration_answer: Mutex<Option<Value>>,
     pub deep_link_returns: Mutex<Vec<DeepLinkReturn>>,
@@ -171,6 +184,7 @@ impl Services {
             openid_config: Mutex::default(),
             used_registrations: Mutex::default(),
             registrations: Mutex::default(),
+            registered_services: Mutex::default(),
             registration_answer: Mutex::default(),
             deep_link_returns: Mutex::default(),
             web_service: Mutex::default(),
@@ -444,7 +458,14 @@ async fn token_answer(state: &PlatformState, req: &HttpRequest, body: &[u8]) -> 
         Ok(c) => c,
         Err(_) => return token_error("invalid_client"),
     };
-    if claims["sub"] != json!(state.client_id) {
+    let client = claims["sub"].as_str().unwrap_or_default().to_string();
+    let registered = services
+        .registered_services
+        .lock()
+        .unwrap()
+        .get(&client)
+        .cloned();
+    if client != state.client_id() && registered.is_none() {
         return token_error("invalid_client");
     }
     services.assertions.lock().unwrap().push(claims);
@@ -455,9 +476,19 @@ async fn token_answer(state: &PlatformState, req: &HttpRequest, body: &[u8]) -> 
         SCOPE_RESULT,
         SCOPE_NRPS,
     ];
+    // A dynamically registered tool gets only the services its registration enabled
+    // (Moodle's `ltiservice_gradesynchronization` and `ltiservice_memberships`).
+    let enabled = |s: &str| match &registered {
+        None => true,
+        Some(r) => match s {
+            SCOPE_LINEITEM => r.grade_sync >= 2,
+            SCOPE_NRPS => r.memberships,
+            _ => r.grade_sync >= 1,
+        },
+    };
     let scopes: Vec<String> = scope
         .split(' ')
-        .filter(|s| permitted.contains(s))
+        .filter(|s| permitted.contains(s) && enabled(s))
         .map(str::to_string)
         .collect();
     if scopes.is_empty() {
@@ -841,6 +872,38 @@ fn registration_answer(state: &PlatformState, req: &HttpRequest, body: &[u8]) ->
     if payload.get("application_type").is_some_and(|a| a != "web") {
         return HttpResponse::BadRequest().body("invalid_application_type");
     }
+    // Moodle: the domain must be the host (and port) of the target link URI.
+    let target = url::Url::parse(tool["target_link_uri"].as_str().unwrap_or_default()).ok();
+    let host = target.as_ref().map(|u| match u.port() {
+        Some(port) => format!("{}:{port}", u.host_str().unwrap_or_default()),
+        None => u.host_str().unwrap_or_default().to_string(),
+    });
+    if host.as_deref() != tool["domain"].as_str() {
+        return HttpResponse::BadRequest().body("domain does not match the target link URI");
+    }
+    // Moodle's registration_helper::registration_to_config: the scopes turn services on.
+    let requested: Vec<&str> = payload["scope"]
+        .as_str()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let grade_sync = if requested.contains(&SCOPE_LINEITEM) {
+        2
+    } else if [SCOPE_SCORE, SCOPE_RESULT, SCOPE_LINEITEM_READONLY]
+        .iter()
+        .any(|s| requested.contains(s))
+    {
+        1
+    } else {
+        0
+    };
+    state.services.registered_services.lock().unwrap().insert(
+        client_id.clone(),
+        RegisteredServices {
+            grade_sync,
+            memberships: requested.contains(&SCOPE_NRPS),
+        },
+    );
     state
         .services
         .registrations
@@ -905,7 +968,7 @@ async fn contentitem_return(
             .await
             .and_then(|claims| {
                 let check = |ok: bool, what: &str| if ok { Ok(()) } else { Err(what.to_string()) };
-                check(claims["iss"] == json!(state.client_id), "iss")?;
+                check(claims["iss"] == json!(state.client_id()), "iss")?;
                 check(
                     claims["https://purl.imsglobal.org/spec/lti/claim/message_type"]
                         == "LtiDeepLinkingResponse",
