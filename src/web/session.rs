@@ -45,22 +45,14 @@ pub type AnySession = Session<Option<Context>>;
 
 impl AnySession {
     /// The session in its course; a launch made outside any course is refused.
-    pub fn in_course(self) -> Result<Session, AppError> {
-        let Session {
-            token,
-            row,
-            launch,
-            tool_role,
-            user,
-            context,
-        } = self;
-        let context = context.ok_or(AppError::NoCourse)?;
+    pub fn in_course(mut self) -> Result<Session, AppError> {
+        let context = self.context.take().ok_or(AppError::NoCourse)?;
         Ok(Session {
-            token,
-            row,
-            launch,
-            tool_role,
-            user,
+            token: self.token,
+            row: self.row,
+            launch: self.launch,
+            tool_role: self.tool_role,
+            user: self.user,
             context,
         })
     }

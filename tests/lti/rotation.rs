@@ -12,6 +12,17 @@ use crate::support::app::{TestApp, spawn, spawn_with};
 use crate::support::db::Backend;
 use crate::support::platform::LaunchSpec;
 
+/// The key ids of every tool JWT the platform verified, in order.
+fn verified_kids(app: &TestApp) -> Vec<String> {
+    app.platform
+        .state
+        .services
+        .verified_kids
+        .lock()
+        .unwrap()
+        .clone()
+}
+
 fn jwks_fetches(app: &TestApp) -> Vec<Instant> {
     app.platform.state.jwks_fetches.lock().unwrap().clone()
 }
@@ -171,15 +182,7 @@ async fn the_tool_publishes_a_new_key_before_it_signs_with_it() {
     browser.launch(&app.platform, LaunchSpec::student()).await;
     app.enqueue_completion("3", true).await;
     app.drain_grade_outbox().await;
-    let verified = app
-        .platform
-        .state
-        .services
-        .verified_kids
-        .lock()
-        .unwrap()
-        .clone();
-    assert_eq!(verified, vec![old_kid.clone()]);
+    assert_eq!(verified_kids(&app), vec![old_kid.clone()]);
 
     // Once the activation delay is over, the new key signs, and the platform finds it at once.
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -188,15 +191,7 @@ async fn the_tool_publishes_a_new_key_before_it_signs_with_it() {
     app.platform.state.services.revoke_tokens();
     app.enqueue_completion("3", false).await;
     app.drain_grade_outbox().await;
-    let verified = app
-        .platform
-        .state
-        .services
-        .verified_kids
-        .lock()
-        .unwrap()
-        .clone();
-    assert_eq!(verified, vec![old_kid.clone(), new_kid.clone()]);
+    assert_eq!(verified_kids(&app), vec![old_kid.clone(), new_kid.clone()]);
     let published: serde_json::Value = browser
         .get("/.well-known/jwks.json")
         .await
