@@ -181,10 +181,16 @@ impl Settings {
         })
     }
 
+    /// The timezone pages, exports and PDFs show times in (checked when the settings load).
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.tz().unwrap_or(chrono_tz::Europe::Paris)
+    }
+
     /// Today's date in the tool's timezone.
     pub fn today(&self) -> chrono::NaiveDate {
-        let tz = self.tz().unwrap_or(chrono_tz::Europe::Paris);
-        chrono::Utc::now().with_timezone(&tz).date_naive()
+        chrono::Utc::now()
+            .with_timezone(&self.timezone())
+            .date_naive()
     }
 
     /// True when any platform may register itself without an invite.

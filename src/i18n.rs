@@ -58,6 +58,24 @@ fn walk(out: &mut HashMap<String, String>, prefix: String, value: &toml::Value) 
     }
 }
 
+/// Stored microseconds since the epoch as a French date and time in `tz` (`31/12/2025 23:59`).
+pub fn format_datetime(micros: i64, tz: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .format("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
+/// Stored microseconds since the epoch as a French date in `tz` (`31/12/2025`).
+pub fn format_date(micros: i64, tz: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .format("%d/%m/%Y")
+        .to_string()
+}
+
 /// The message for `key` in `lang` (falling back to French, then to the key itself).
 pub fn message(lang: &str, key: &str) -> String {
     let messages = &*MESSAGES;

@@ -32,7 +32,6 @@ impl Application {
     /// Like [`Application::build`] on a listener the caller bound (tests bind port 0 first so
     /// that the base URL can name the port).
     pub async fn build_on(settings: Settings, listener: TcpListener) -> anyhow::Result<Self> {
-        crate::web::templates::set_timezone(settings.tz()?);
         let db = prepare_database(&settings).await?;
         let state = web::Data::new(AppState::new(settings.clone(), db)?);
         let port = listener.local_addr()?.port();

@@ -1,25 +1,24 @@
-//! `AppState`: what every request shares, built once at start (settings, pool, clients, caches,
-//! service access tokens).
+//! `AppState`: what every request and worker shares, built once at start (settings, pool,
+//! HTTP client, the launcher, the tool's key ring, service access tokens). It depends only on
+//! the floors below it; the web layer holds it, use cases take it.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::access_tokens::AccessTokens;
 use crate::config::Settings;
 use crate::keyring::KeyRing;
+use crate::launch::Launcher;
 use crate::lti::jwks::JwksCache;
 use crate::store::DbPool;
-use crate::web::lti::PendingLogins;
 
 pub struct AppState {
     pub settings: Settings,
     pub db: DbPool,
     /// Outgoing HTTP (platform keys, services): timeouts set, no redirects followed.
     pub http: reqwest::Client,
-    pub jwks: JwksCache,
-    /// Logins started here and not launched yet (a copy of their stored state).
-    pub logins: PendingLogins,
+    /// Logins and launches (with the platforms' key sets and the logins started here).
+    pub launcher: Launcher,
     pub keys: KeyRing,
     /// Access tokens to the platforms' services (AGS, NRPS), shared by every caller.
     pub tokens: AccessTokens,
@@ -44,7 +43,7 @@ impl AppState {
             Duration::from_millis(settings.jwks_min_interval_ms),
             HTTP_TIMEOUT,
         );
-        let logins = PendingLogins::new(10_000, Duration::from_secs(settings.state_ttl_seconds));
+        let launcher = Launcher::new(&settings, db.clone(), jwks);
         let keys = KeyRing::new(
             db.clone(),
             settings.key_grace_hours,
@@ -55,20 +54,9 @@ impl AppState {
             settings,
             db,
             http,
-            jwks,
-            logins,
+            launcher,
             keys,
             tokens,
-        })
-    }
-
-    /// The role overrides of a platform (an invalid stored map is logged and ignored).
-    pub fn role_overrides(
-        platform: &crate::store::platforms::Platform,
-    ) -> BTreeMap<String, crate::lti::roles::ToolRole> {
-        crate::lti::roles::parse_overrides(platform.role_map.as_deref()).unwrap_or_else(|e| {
-            tracing::error!(platform = %platform.id, error = %e, "invalid role map ignored");
-            BTreeMap::new()
         })
     }
 }

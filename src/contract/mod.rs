@@ -23,6 +23,7 @@ pub use state::{ContractState, event};
 use crate::course::CourseError;
 use crate::course::routing::Refusal;
 use crate::course::versions::VersionError;
+use crate::failure::Kind;
 use crate::store::{DbConn, StoreError};
 
 /// Why a contract operation could not be done.
@@ -68,6 +69,51 @@ pub enum ContractError {
     Course(#[from] CourseError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl ContractError {
+    /// The stable code of the message shown (catalogue `error.<code>.*`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ContractError::Refused(Refusal::NotConfigured) => "contract.not_configured",
+            ContractError::Refused(Refusal::Unrouted | Refusal::NotTheirs) => {
+                "contract.not_your_formation"
+            }
+            ContractError::Refused(Refusal::Unknown)
+            | ContractError::UnknownPage(_)
+            | ContractError::NotStarted => "not_found",
+            ContractError::NoQuestionnaire(_) => "contract.no_questionnaire",
+            ContractError::ReadOnly => "contract.signed",
+            ContractError::YearClosed(_) => "contract.year_closed",
+            ContractError::HiddenPage(_) => "contract.hidden_page",
+            ContractError::WrongState { .. } => "contract.wrong_state",
+            ContractError::Tampered(_) => "contract.tampered",
+            ContractError::Corrupt(_)
+            | ContractError::Version(_)
+            | ContractError::Course(_)
+            | ContractError::Store(_) => "internal",
+        }
+    }
+
+    /// The sort of failure.
+    pub fn kind(&self) -> Kind {
+        match self {
+            ContractError::Refused(Refusal::Unrouted | Refusal::NotTheirs) => Kind::Forbidden,
+            ContractError::Refused(Refusal::NotConfigured | Refusal::Unknown)
+            | ContractError::UnknownPage(_)
+            | ContractError::NotStarted => Kind::NotFound,
+            ContractError::NoQuestionnaire(_) => Kind::Unavailable,
+            ContractError::ReadOnly
+            | ContractError::WrongState { .. }
+            | ContractError::YearClosed(_) => Kind::Conflict,
+            ContractError::HiddenPage(_) => Kind::Invalid,
+            ContractError::Tampered(_)
+            | ContractError::Corrupt(_)
+            | ContractError::Version(_)
+            | ContractError::Course(_)
+            | ContractError::Store(_) => Kind::Internal,
+        }
+    }
 }
 
 /// Runs `f` in a write transaction that is rolled back when `f` fails (with its error).

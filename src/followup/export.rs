@@ -28,6 +28,8 @@ pub struct Export {
     /// By version id: the questionnaire and its `key vN` label.
     questionnaires: HashMap<String, (Arc<Questionnaire>, String)>,
     lang: String,
+    /// The timezone dates are written in.
+    tz: chrono_tz::Tz,
 }
 
 type Fixed = (
@@ -51,6 +53,7 @@ impl Export {
         scope: &Scope,
         year: &str,
         lang: &str,
+        tz: chrono_tz::Tz,
     ) -> Result<Export, ContractError> {
         let (ids, version_ids): (Vec<String>, Vec<String>) = if scope.formation_ids.is_empty() {
             (Vec::new(), Vec::new())
@@ -128,6 +131,7 @@ impl Export {
                 .map(|(key, n, id, q)| (id, (q, format!("{key} v{n}"))))
                 .collect(),
             lang: lang.to_owned(),
+            tz,
         })
     }
 
@@ -150,7 +154,7 @@ impl Export {
         let mut envs: HashMap<String, Environment> = HashMap::new();
         let state = |s: &str| crate::i18n::message(&self.lang, &format!("followup.state.{s}"));
         let when = |t: Option<i64>| {
-            t.map(crate::web::templates::format_datetime)
+            t.map(|t| crate::i18n::format_datetime(t, self.tz))
                 .unwrap_or_default()
         };
         for chunk in self.ids.chunks(BATCH) {

@@ -22,6 +22,19 @@ pub enum DeepLinkingError {
     TypeNotAccepted(Vec<String>),
 }
 
+impl DeepLinkingError {
+    /// The stable code of the message shown (catalogue `error.<code>.*`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            DeepLinkingError::TypeNotAccepted(_) => "deep_linking.types",
+        }
+    }
+
+    pub fn kind(&self) -> crate::failure::Kind {
+        crate::failure::Kind::Invalid
+    }
+}
+
 /// The line item Moodle creates with the activity (so that the gradebook has the column).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]

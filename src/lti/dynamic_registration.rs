@@ -44,6 +44,15 @@ pub enum DynamicRegistrationError {
 }
 
 impl DynamicRegistrationError {
+    /// The sort of failure: a parameter of the request, else the platform.
+    pub fn kind(&self) -> crate::failure::Kind {
+        match self {
+            DynamicRegistrationError::Parameter(_) => crate::failure::Kind::Invalid,
+            _ => crate::failure::Kind::Upstream,
+        }
+    }
+
+    /// The stable code of the message shown (catalogue `error.registration.<code>.*`).
     pub fn code(&self) -> &'static str {
         match self {
             DynamicRegistrationError::Parameter(_) => "parameter",

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::claims::*;
 use super::jwks::{JwksCache, JwksError};
 use super::roles::{ToolRole, tool_role};
+use crate::failure::Kind;
 
 /// The largest id_token accepted (bytes).
 pub const MAX_ID_TOKEN_BYTES: usize = 64 * 1024;
@@ -76,18 +77,6 @@ pub enum LaunchError {
     TargetLinkUri,
 }
 
-/// The sort of a launch refusal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefusalKind {
-    /// The request itself is incomplete or malformed (HTTP 400).
-    Malformed,
-    /// The token or the login could not be authenticated: signature, key, issuer, audience,
-    /// validity period, nonce, state (HTTP 401).
-    Unauthenticated,
-    /// The platform's keys could not be fetched (HTTP 502).
-    PlatformUnavailable,
-}
-
 impl LaunchError {
     /// A stable code naming the message shown to the user (see the catalogue, `error.launch.*`).
     pub fn code(&self) -> &'static str {
@@ -119,8 +108,10 @@ impl LaunchError {
         }
     }
 
-    /// Which sort of refusal this is.
-    pub fn kind(&self) -> RefusalKind {
+    /// Which sort of refusal this is: the request is malformed, or it could not be
+    /// authenticated (signature, key, issuer, audience, validity, nonce, state), or the
+    /// platform's keys could not be fetched.
+    pub fn kind(&self) -> Kind {
         match self {
             LaunchError::Algorithm(_)
             | LaunchError::MissingKid
@@ -136,8 +127,8 @@ impl LaunchError {
             | LaunchError::Nonce
             | LaunchError::State
             | LaunchError::StateCookie
-            | LaunchError::Origin(_) => RefusalKind::Unauthenticated,
-            LaunchError::KeysUnavailable(_) => RefusalKind::PlatformUnavailable,
+            | LaunchError::Origin(_) => Kind::Unauthenticated,
+            LaunchError::KeysUnavailable(_) => Kind::Upstream,
             LaunchError::MissingField(_)
             | LaunchError::TooLarge
             | LaunchError::Malformed(_)
@@ -147,7 +138,7 @@ impl LaunchError {
             | LaunchError::MissingClaim(_)
             | LaunchError::InvalidClaim(..)
             | LaunchError::ClaimField { .. }
-            | LaunchError::TargetLinkUri => RefusalKind::Malformed,
+            | LaunchError::TargetLinkUri => Kind::Invalid,
         }
     }
 

@@ -27,6 +27,17 @@ pub enum InviteRefusal {
     Expired,
 }
 
+impl InviteRefusal {
+    /// The stable code of the message shown (catalogue `error.<code>.*`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            InviteRefusal::Unknown => "registration.invite_unknown",
+            InviteRefusal::Used => "registration.invite_used",
+            InviteRefusal::Expired => "registration.invite_expired",
+        }
+    }
+}
+
 /// Stores a new invite (the hash of its secret) valid until `expires_at`.
 pub fn insert(conn: &mut DbConn, token_hash: &str, expires_at: i64) -> StoreResult<Invite> {
     let id = new_id();

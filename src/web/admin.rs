@@ -8,10 +8,10 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::error::{AppError, AppResult};
 use crate::grades::outbox;
 use crate::lti::roles::ToolRole;
 use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
 
 use super::session::AnySession;
 use super::templates::{render, ser};
@@ -56,6 +56,7 @@ pub async fn deliveries(
         context! {
             lang => session.lang(),
             base => session.base(),
+            tz => session.tz.name(),
             csrf => session.row.csrf_token.clone(),
             counts => ser(&counts),
             deliveries => ser(&open),
@@ -127,6 +128,7 @@ pub async fn registrations(
         context! {
             lang => session.lang(),
             base => session.base(),
+            tz => session.tz.name(),
             status => ser(&status),
             carried => query.carried,
         },
@@ -176,6 +178,7 @@ pub async fn carry_over_plan(
         context! {
             lang => session.lang(),
             base => session.base(),
+            tz => session.tz.name(),
             csrf => session.row.csrf_token.clone(),
             plan => ser(&plan),
         },

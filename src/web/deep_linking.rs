@@ -8,7 +8,6 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::access::grants;
-use crate::error::{AppError, AppResult};
 use crate::grades::delivery::LINE_ITEM_TAG;
 use crate::i18n;
 use crate::lti::deep_linking::{
@@ -17,6 +16,7 @@ use crate::lti::deep_linking::{
 use crate::lti::oidc::random_token;
 use crate::lti::roles::ToolRole;
 use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
 
 use super::session::Session;
 use super::templates::render;

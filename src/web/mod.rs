@@ -4,6 +4,7 @@ pub mod admin;
 pub mod config;
 pub mod contract;
 pub mod deep_linking;
+pub mod error;
 pub mod followup;
 pub mod lti;
 pub mod pages;
@@ -15,7 +16,7 @@ pub mod templates;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::web;
 
-use crate::error::AppError;
+use self::error::AppError;
 
 /// Largest form body accepted (an id_token may be up to 64 KiB; answers are smaller).
 pub const FORM_LIMIT: usize = 256 * 1024;

@@ -4,8 +4,8 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use minijinja::context;
 
-use crate::error::AppResult;
 use crate::state::AppState;
+use crate::web::error::AppResult;
 
 use crate::lti::roles::ToolRole;
 

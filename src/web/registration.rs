@@ -8,13 +8,13 @@ use minijinja::context;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::error::{AppError, AppResult};
 use crate::i18n;
 use crate::lti::dynamic_registration::{self as dynreg, DynamicRegistrationError, ToolDescription};
 use crate::lti::oidc::hash_secret;
 use crate::state::AppState;
 use crate::store::platforms::{Platform, PlatformSpec, source};
 use crate::store::{StoreError, now_micros, registration_invites};
+use crate::web::error::{AppError, AppResult};
 
 use super::templates::render;
 

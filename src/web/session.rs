@@ -8,7 +8,6 @@ use std::pin::Pin;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 
-use crate::error::AppError;
 use crate::lti::launch::{Launch, MessageType};
 use crate::lti::oidc::hash_secret;
 use crate::lti::roles::ToolRole;
@@ -17,12 +16,7 @@ use crate::store::DbConn;
 use crate::store::contexts::Context;
 use crate::store::sessions::{self, SessionRow};
 use crate::store::users::User;
-
-/// Binding of a session (see `SessionRow::binding_state`): the browser returned the state
-/// cookie at the launch, so it keeps the binding cookie and must present it.
-pub const BINDING_COOKIE: &str = "cookie";
-/// The browser keeps no cookie of ours (third-party cookies blocked): the URL token alone.
-pub const BINDING_TOKEN: &str = "token";
+use crate::web::error::AppError;
 
 /// A valid session, extracted from the `{token}` path segment. `Session` (the default) is a
 /// session in a course: its extractor refuses a launch made outside any course with a page
@@ -38,6 +32,8 @@ pub struct Session<C = Context> {
     pub user: User,
     /// The course (`Context`), or `Option<Context>` for [`AnySession`].
     pub context: C,
+    /// The timezone pages show times in (`Settings::timezone`).
+    pub tz: chrono_tz::Tz,
 }
 
 /// A session with or without a course.
@@ -54,6 +50,7 @@ impl AnySession {
             tool_role: self.tool_role,
             user: self.user,
             context,
+            tz: self.tz,
         })
     }
 }
@@ -167,6 +164,7 @@ pub struct SessionKey {
     /// SHA-256 (hex) of the token: the stored session's id.
     id: String,
     cookie_hash: Option<String>,
+    tz: chrono_tz::Tz,
 }
 
 impl SessionKey {
@@ -181,10 +179,15 @@ impl SessionKey {
         let cookie_hash = req
             .cookie(&binding_cookie_name(&id))
             .map(|c| hash_secret(c.value()));
+        let tz = req
+            .app_data::<web::Data<AppState>>()
+            .map(|s| s.settings.timezone())
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
         Ok(Self {
             token: token.to_string(),
             id,
             cookie_hash,
+            tz,
         })
     }
 
@@ -201,7 +204,7 @@ impl SessionKey {
             return Err(AppError::NoSession);
         };
         let cookie_matches = self.cookie_hash.as_deref() == Some(row.binding_hash.as_str());
-        if row.binding_state == BINDING_COOKIE && !cookie_matches {
+        if row.binding_state == crate::launch::BINDING_COOKIE && !cookie_matches {
             return Err(AppError::SessionBinding);
         }
         let launch: Launch = serde_json::from_str(&row.launch)
@@ -214,6 +217,7 @@ impl SessionKey {
             tool_role,
             user,
             context,
+            tz: self.tz,
         })
     }
 }

@@ -7,8 +7,8 @@ use std::pin::Pin;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
 use crate::access::scope::{self, StaffScope};
-use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::error::AppError;
 
 use super::session::Session;
 
@@ -21,7 +21,10 @@ pub struct Staff {
 
 /// What every staff page shows of the session: language, session prefix, CSRF token, course,
 /// user and role; merged with the page's own values (`extra` wins).
-pub fn page_context(session: &Session, extra: minijinja::Value) -> minijinja::Value {
+pub fn page_context<C: serde::Serialize>(
+    session: &super::session::Session<C>,
+    extra: minijinja::Value,
+) -> minijinja::Value {
     minijinja::value::merge_maps([
         extra,
         minijinja::context! {
@@ -34,6 +37,7 @@ pub fn page_context(session: &Session, extra: minijinja::Value) -> minijinja::Va
             user => super::templates::ser(&session.user),
             tool_role => session.tool_role.as_str(),
             admin => session.tool_role == crate::lti::roles::ToolRole::Admin,
+            tz => session.tz.name(),
         },
     ])
 }

@@ -35,36 +35,26 @@ fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, minijin
     Ok(text)
 }
 
-static TIMEZONE: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
-
-/// Sets the timezone in which pages show times (`CPRE_TIMEZONE`, once, at start).
-pub fn set_timezone(tz: chrono_tz::Tz) {
-    let _ = TIMEZONE.set(tz);
+/// The timezone of the page (`tz`, the name from `Settings::timezone`, which every page with
+/// times puts in its context): a page without it cannot show a time.
+fn page_tz(state: &State) -> Result<chrono_tz::Tz, minijinja::Error> {
+    state
+        .lookup("tz")
+        .and_then(|v| v.as_str().and_then(|name| name.parse().ok()))
+        .ok_or_else(|| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::UndefinedError,
+                "a page showing times needs `tz` in its context",
+            )
+        })
 }
 
-/// The display timezone (Europe/Paris unless configured).
-pub fn timezone() -> chrono_tz::Tz {
-    *TIMEZONE.get().unwrap_or(&chrono_tz::Europe::Paris)
+fn datetime(state: &State, micros: i64) -> Result<String, minijinja::Error> {
+    Ok(crate::i18n::format_datetime(micros, page_tz(state)?))
 }
 
-/// Formats stored microseconds as a French date and time in the display timezone.
-pub fn format_datetime(micros: i64) -> String {
-    let dt = crate::store::micros_to_datetime(micros).with_timezone(&timezone());
-    dt.format("%d/%m/%Y %H:%M").to_string()
-}
-
-/// Formats stored microseconds as a French date in the display timezone.
-pub fn format_date(micros: i64) -> String {
-    let dt = crate::store::micros_to_datetime(micros).with_timezone(&timezone());
-    dt.format("%d/%m/%Y").to_string()
-}
-
-fn datetime(micros: i64) -> String {
-    format_datetime(micros)
-}
-
-fn date(micros: i64) -> String {
-    format_date(micros)
+fn date(state: &State, micros: i64) -> Result<String, minijinja::Error> {
+    Ok(crate::i18n::format_date(micros, page_tz(state)?))
 }
 
 /// Turns any serialisable value into a template value.

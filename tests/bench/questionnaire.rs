@@ -130,6 +130,7 @@ fn chrome() -> Chrome {
         csrf: "csrf-token-of-the-session-0123456789abcdef".into(),
         course: minijinja::context! { title => "L1 Contrat", label => "L1-CONTRAT" },
         user: minijinja::context! { name => "Camille Martin", person_sourcedid => "22512345" },
+        tz: chrono_tz::Europe::Paris,
     }
 }
 

@@ -899,9 +899,11 @@ async fn main() {
 
     // ------------------------------------------------------------------ 2. exports, in-process
     let prepare = time(export_runs, || {
-        Export::prepare(&mut conn, &all, &year, "fr").unwrap().len()
+        Export::prepare(&mut conn, &all, &year, "fr", chrono_tz::Europe::Paris)
+            .unwrap()
+            .len()
     });
-    let prepared = Export::prepare(&mut conn, &all, &year, "fr").unwrap();
+    let prepared = Export::prepare(&mut conn, &all, &year, "fr", chrono_tz::Europe::Paris).unwrap();
     assert_eq!(prepared.len(), total, "every contract is exported");
     let columns = prepared.headers.len();
     drop(conn);
@@ -938,8 +940,10 @@ async fn main() {
         let open = time(runs, || {
             record::open(&mut conn, &math_scope, id, None).unwrap()
         });
-        let doc = document(&rec, "fr", "L1 Contrat");
-        let layout = time(runs, || document(&rec, "fr", "L1 Contrat"));
+        let doc = document(&rec, "fr", "L1 Contrat", chrono_tz::Europe::Paris);
+        let layout = time(runs, || {
+            document(&rec, "fr", "L1 Contrat", chrono_tz::Europe::Paris)
+        });
         let bytes = pdf::render(&doc).unwrap();
         assert!(bytes.starts_with(b"%PDF"));
         let render = time(runs, || pdf::render(&doc).unwrap());
@@ -947,7 +951,13 @@ async fn main() {
             let rec = record::open(&mut conn, &math_scope, id, None)
                 .unwrap()
                 .unwrap();
-            pdf::render(&document(&rec, "fr", "L1 Contrat")).unwrap()
+            pdf::render(&document(
+                &rec,
+                "fr",
+                "L1 Contrat",
+                chrono_tz::Europe::Paris,
+            ))
+            .unwrap()
         });
         let items: usize = rec.summary.iter().map(|p| p.items.len()).sum();
         pdf_stats.push((

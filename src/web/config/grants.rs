@@ -6,9 +6,9 @@ use minijinja::context;
 
 use crate::access::grants::{DESIGNER, GESTIONNAIRE};
 use crate::access::manage::{self, GrantError};
-use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::formations;
+use crate::web::error::{AppError, AppResult};
 
 use super::super::staff::Staff;
 use super::super::templates::ser;

@@ -8,11 +8,11 @@ use minijinja::context;
 use serde::Serialize;
 
 use crate::course::editing::{self, EditError, FieldProblem};
-use crate::error::AppResult;
 use crate::roster::groups::{self, GroupOverview};
 use crate::state::AppState;
 use crate::store::formations::{self, FormationRow};
 use crate::store::{DbConn, StoreResult};
+use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;

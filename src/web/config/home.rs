@@ -7,9 +7,9 @@ use minijinja::context;
 use crate::course::Contact;
 use crate::course::editing::FieldProblem;
 use crate::course::years::{self, YearError};
-use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::{formations, questionnaire_drafts, questionnaire_versions};
+use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;

@@ -6,8 +6,8 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::access::audit::{self, action};
-use crate::error::AppResult;
 use crate::state::AppState;
+use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;

@@ -27,7 +27,7 @@ use crate::course::CourseError;
 use crate::course::drafts::DraftError;
 use crate::course::editing::{EditError, FieldProblem};
 use crate::course::years::YearError;
-use crate::error::{AppError, AppResult};
+use crate::web::error::{AppError, AppResult};
 
 use super::contract::{see_other, with_status};
 use super::session::Session;
@@ -175,7 +175,13 @@ pub fn edit_error(e: EditError) -> AppError {
         EditError::Store(s) => AppError::Store(s),
         EditError::Course(c) => course_error(c),
         EditError::Version(v) => AppError::Internal(anyhow::anyhow!(v)),
-        EditError::Invalid(p) => AppError::BadRequest(format!("{p:?}")),
+        EditError::Invalid(problems) => AppError::BadRequest(
+            problems
+                .iter()
+                .map(|p| format!("{}: {}", p.path, p.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
     }
 }
 

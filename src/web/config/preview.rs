@@ -9,13 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::form;
 use crate::course::{drafts, versions};
-use crate::error::{AppError, AppResult};
 use crate::questionnaire::{
     Answers, Environment, FieldError, Identity, Questionnaire, SubmitError,
 };
 use crate::state::AppState;
 use crate::store::formations::{self, FormationRow};
 use crate::store::{DbConn, StoreError, questionnaire_drafts, questionnaire_versions};
+use crate::web::error::{AppError, AppResult};
 
 use super::super::contract::view::{PageFields, Values, page_fields};
 use super::super::staff::Staff;
@@ -53,6 +53,7 @@ fn sample_identity() -> Identity {
 fn choices(
     conn: &mut DbConn,
     context_id: &str,
+    tz: chrono_tz::Tz,
 ) -> Result<(Vec<SourceChoice>, Vec<FormationRow>), StoreError> {
     let mut out: Vec<SourceChoice> = Vec::new();
     let mut latest: Vec<questionnaire_versions::VersionRow> = Vec::new();
@@ -77,7 +78,7 @@ fn choices(
                     "{} — brouillon ({}, modifié le {})",
                     d.title,
                     d.file_name,
-                    crate::web::templates::format_datetime(d.updated_at)
+                    crate::i18n::format_datetime(d.updated_at, tz)
                 ),
             });
         }
@@ -307,7 +308,8 @@ async fn chooser(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let ctx = d.context_id();
-    let (sources, formations) = state.db.run(move |conn| choices(conn, &ctx)).await?;
+    let tz = d.session.tz;
+    let (sources, formations) = state.db.run(move |conn| choices(conn, &ctx, tz)).await?;
     d.render(
         status,
         "config/preview.html",

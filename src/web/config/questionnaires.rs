@@ -9,12 +9,12 @@ use serde::Serialize;
 
 use crate::course::drafts::{self, Checked, DraftError, MAX_TEXT};
 use crate::course::model_edit;
-use crate::error::{AppError, AppResult};
 use crate::questionnaire::{Diagnostic, Questionnaire, Severity};
 use crate::state::AppState;
 use crate::store::questionnaire_drafts::DraftRow;
 use crate::store::questionnaire_versions::{self, VersionRow};
 use crate::store::{DbConn, StoreResult, formations};
+use crate::web::error::{AppError, AppResult};
 
 use super::super::staff::Staff;
 use super::super::templates::ser;

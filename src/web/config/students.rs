@@ -5,8 +5,8 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::course::history;
-use crate::error::AppResult;
 use crate::state::AppState;
+use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 
 use crate::course::years::{self, YearError};
-use crate::error::AppResult;
 use crate::state::AppState;
+use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::contract::ContractError;
 use crate::contract::student::{Student, Workspace};
 use crate::course::routing::{self, Routing};
-use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::{self, DbConn, contracts, formations};
+use crate::web::error::AppResult;
 
 use super::super::session::Session;
 use super::super::templates::ser;

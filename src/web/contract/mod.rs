@@ -19,10 +19,10 @@ use serde::Deserialize;
 
 use crate::contract::student::{Student, Workspace};
 use crate::course::Contact;
-use crate::error::{AppError, AppResult};
 use crate::lti::roles::ToolRole;
 use crate::state::AppState;
 use crate::store;
+use crate::web::error::{AppError, AppResult};
 
 use super::session::Session;
 use super::templates::ser;
@@ -112,6 +112,8 @@ pub struct Chrome {
     /// The course (`contexts` row) and the user, as template values.
     pub course: Value,
     pub user: Value,
+    /// The timezone times are shown in.
+    pub tz: chrono_tz::Tz,
 }
 
 impl Chrome {
@@ -123,6 +125,7 @@ impl Chrome {
             csrf: session.row.csrf_token.clone(),
             course: ser(&session.context),
             user: ser(&session.user),
+            tz: session.tz,
         }
     }
 
@@ -138,6 +141,7 @@ impl Chrome {
             csrf => self.csrf.clone(),
             course => self.course.clone(),
             user => self.user.clone(),
+            tz => self.tz.name(),
         }
     }
 }

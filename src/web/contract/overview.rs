@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::contract::progress::{self, Resume};
 use crate::contract::student::{self, SignedView, Student, Workspace};
 use crate::contract::{ContractError, ContractState, in_transaction};
-use crate::error::AppResult;
 use crate::state::AppState;
 use crate::store::{self, DbConn, contracts};
+use crate::web::error::AppResult;
 
 use super::super::session::Session;
 use super::super::templates::{render, ser};

@@ -8,9 +8,9 @@ use minijinja::context;
 
 use crate::contract::student::{self, SaveOutcome, Workspace};
 use crate::contract::{form, in_transaction};
-use crate::error::{AppError, AppResult};
 use crate::questionnaire::{FieldError, FieldErrorCode, PageErrors};
 use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
 
 use super::super::session::Session;
 use super::super::templates::ser;

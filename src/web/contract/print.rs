@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use crate::contract::ContractError;
 use crate::contract::student::{self, SignedView};
-use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
 
 use super::super::session::Session;
 use super::super::templates::{render, ser};

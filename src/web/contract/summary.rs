@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::in_transaction;
 use crate::contract::student::{self, SignOutcome, Workspace};
-use crate::error::{AppError, AppResult};
 use crate::questionnaire::Problem;
 use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
 
 use super::super::session::Session;
 use super::super::templates::ser;

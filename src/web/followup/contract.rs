@@ -6,12 +6,11 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{ContractError, ContractState};
-use crate::error::{AppError, AppResult};
 use crate::export::pdf::{self, PdfDocument, PdfItem, PdfSection};
 use crate::followup::comments;
 use crate::followup::record::{self, Record};
 use crate::state::AppState;
-use crate::web::templates::format_datetime;
+use crate::web::error::{AppError, AppResult};
 
 use super::super::config::{field, text, write};
 use super::super::staff::Staff;
@@ -289,7 +288,7 @@ pub async fn pdf(
     let seq = seq_of(&query)?;
     let rec = load(&state, &f, path.into_inner().id, seq, "pdf").await?;
     let lang = f.session.lang();
-    let doc = document(&rec, lang, &f.session.context.title);
+    let doc = document(&rec, lang, &f.session.context.title, f.session.tz);
     let bytes = web::block(move || pdf::render(&doc))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("PDF task: {e}")))?
@@ -310,8 +309,9 @@ pub async fn pdf(
 }
 
 /// The PDF layout of a contract: facts, then each page's answers.
-pub fn document(rec: &Record, lang: &str, course: &str) -> PdfDocument {
+pub fn document(rec: &Record, lang: &str, course: &str, tz: chrono_tz::Tz) -> PdfDocument {
     let m = |k: &str| crate::i18n::message(lang, k);
+    let format_datetime = |micros: i64| crate::i18n::format_datetime(micros, tz);
     let field = |label: String, value: String| PdfItem::Field { label, value };
     let c = &rec.contract;
     let mut facts = vec![

@@ -10,12 +10,12 @@ use tokio::sync::mpsc;
 use crate::access::audit::action;
 use crate::contract::ContractError;
 use crate::course::routing::Refusal;
-use crate::error::{AppError, AppResult};
 use crate::export::table::ExportError;
 use crate::export::{XlsxSheet, csv_finish, csv_row, csv_start};
 use crate::followup::Scope;
 use crate::followup::export::Export;
 use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
 
 use super::super::config::write;
 use super::super::staff::Staff;
@@ -96,7 +96,7 @@ async fn run(
     name: String,
     asked_year: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let (actor, lang) = (f.actor.clone(), f.session.lang());
+    let (actor, lang, tz) = (f.actor.clone(), f.session.lang(), f.session.tz);
     let ctx = scope.context_id.clone();
     let fmt = if format == Format::Csv { "csv" } else { "xlsx" };
     let (year, prepared) = write(
@@ -104,7 +104,7 @@ async fn run(
         move |conn| -> Result<(String, Export), ContractError> {
             let year = year_of(conn, &ctx, asked_year.as_deref())?
                 .ok_or(ContractError::Refused(Refusal::NotConfigured))?;
-            let export = Export::prepare(conn, &scope, &year, lang)?;
+            let export = Export::prepare(conn, &scope, &year, lang, tz)?;
             actor.record(
                 conn,
                 &ctx,

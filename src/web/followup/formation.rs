@@ -5,10 +5,10 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppResult;
 use crate::followup::dashboard::{self, Filter, Sort, Week};
 use crate::questionnaire::Formation;
 use crate::state::AppState;
+use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;

@@ -5,9 +5,9 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::error::AppResult;
 use crate::followup::dashboard;
 use crate::state::AppState;
+use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;

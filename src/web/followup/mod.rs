@@ -19,8 +19,8 @@ use minijinja::Value;
 
 use crate::access::audit::Actor;
 use crate::access::scope::{ScopedFormation, StaffScope};
-use crate::error::{AppError, AppResult};
 use crate::followup::Scope;
+use crate::web::error::{AppError, AppResult};
 
 use super::contract::{see_other, with_status};
 use super::session::Session;

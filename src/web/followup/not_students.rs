@@ -5,9 +5,9 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::error::{AppError, AppResult};
 use crate::roster::{members, not_students};
 use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
 
 use super::super::config::field;
 use super::super::staff::Staff;

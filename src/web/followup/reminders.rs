@@ -7,10 +7,10 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 
 use crate::access::audit::action;
-use crate::error::{AppError, AppResult};
 use crate::export::Table;
 use crate::followup::dashboard::{self, ListRow, NOT_STARTED, Sort};
 use crate::state::AppState;
+use crate::web::error::{AppError, AppResult};
 
 use super::super::config::{fields, write};
 use super::super::staff::Staff;
