@@ -136,8 +136,12 @@ impl Settings {
                 "CPRE_BASE_URL must not have a query".into(),
             ));
         }
-        crate::store::Backend::from_url(&self.database_url)
-            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        Backend::from_url(&self.database_url).ok_or_else(|| {
+            ConfigError::Invalid(format!(
+                "unsupported database URL `{}`: use sqlite://PATH or postgres://…",
+                redact_url(&self.database_url)
+            ))
+        })?;
         if self.state_ttl_seconds == 0 || self.session_ttl_minutes == 0 {
             return Err(ConfigError::Invalid("lifetimes must be positive".into()));
         }
@@ -227,5 +231,40 @@ impl Settings {
     /// A URL under the base URL.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url(), path)
+    }
+}
+
+/// Which backend a database URL designates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme; `sqlite://` (or a bare path ending in
+    /// `.sqlite`/`.db`) is SQLite, `postgres://`/`postgresql://` is PostgreSQL.
+    pub fn from_url(url: &str) -> Option<(Backend, String)> {
+        if let Some(rest) = url.strip_prefix("sqlite://") {
+            return Some((Backend::Sqlite, rest.to_string()));
+        }
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            return Some((Backend::Sqlite, rest.to_string()));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Some((Backend::Postgres, url.to_string()));
+        }
+        None
+    }
+}
+
+/// Removes a password from a URL before it is shown or logged.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
     }
 }

@@ -12,6 +12,8 @@ pub mod export;
 pub mod failure;
 pub mod followup;
 pub mod grades;
+#[cfg(test)]
+mod house;
 pub mod i18n;
 pub mod keyring;
 pub mod launch;

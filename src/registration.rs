@@ -6,9 +6,9 @@
 
 use std::path::Path;
 
-use crate::access::audit::{self, NewAuditEntry};
-use crate::grades::outbox;
 use crate::lti::roles::ToolRole;
+use crate::store::audit::{self, NewAuditEntry};
+use crate::store::outbox;
 use crate::store::platforms::{self, Platform, PlatformSpec, source};
 use crate::store::{DbConn, StoreError, StoreResult, carry_over as moves, contexts};
 

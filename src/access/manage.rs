@@ -2,16 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use diesel::prelude::*;
 use serde::Serialize;
 
-use super::audit::{Actor, action};
-use super::grants::{self, DESIGNER, GESTIONNAIRE, Grant};
-use crate::roster::members;
+use crate::store::audit::{Actor, action};
 use crate::store::formations::{self, FormationRow};
-use crate::store::schema::users;
+use crate::store::grants::{self, DESIGNER, GESTIONNAIRE, Grant};
+use crate::store::roster;
 use crate::store::users::{User, UserIdentity};
-use crate::store::{DbConn, RunOnBackend, StoreError, columns, context_launches};
+use crate::store::{DbConn, StoreError, context_launches, users};
 
 /// Why a grant or a revocation was refused (French, shown as is).
 #[derive(Debug, thiserror::Error)]
@@ -57,10 +55,7 @@ pub fn people(conn: &mut DbConn, context_id: &str) -> Result<Vec<Person>, StoreE
         .map(|(id, ..)| id)
         .collect();
     if !launched.is_empty() {
-        let rows: Vec<User> = users::table
-            .filter(users::id.eq_any(&launched))
-            .select(columns::<User>())
-            .load_on(conn)?;
+        let rows = users::by_ids(conn, &launched)?;
         for u in rows {
             by_sub.insert(
                 u.sub.clone(),
@@ -75,7 +70,7 @@ pub fn people(conn: &mut DbConn, context_id: &str) -> Result<Vec<Person>, StoreE
             );
         }
     }
-    for m in members::members(conn, context_id)? {
+    for m in roster::members(conn, context_id)? {
         let entry = by_sub.entry(m.sub.clone()).or_insert_with(|| Person {
             sub: m.sub.clone(),
             name: m.name.clone(),
@@ -99,17 +94,11 @@ pub fn person(
     context_id: &str,
     sub: &str,
 ) -> Result<User, GrantError> {
-    let found = users::table
-        .filter(users::platform_id.eq(platform_id))
-        .filter(users::sub.eq(sub))
-        .select(columns::<User>())
-        .get_result_on(conn)
-        .optional()
-        .map_err(StoreError::from)?;
+    let found = users::find_by_sub(conn, platform_id, sub)?;
     if let Some(u) = found {
         return Ok(u);
     }
-    let member = members::members(conn, context_id)?
+    let member = roster::members(conn, context_id)?
         .into_iter()
         .find(|m| m.sub == sub)
         .ok_or_else(|| GrantError::UnknownPerson(sub.to_owned()))?;

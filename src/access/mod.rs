@@ -6,7 +6,5 @@
 //! grant says so (the user who placed the activity by Deep Linking, a grant by a designer, or
 //! `cpre course grant`).
 
-pub mod audit;
-pub mod grants;
 pub mod manage;
 pub mod scope;

@@ -9,7 +9,7 @@ use crate::lti::roles::ToolRole;
 use crate::store::formations::{self, FormationRow};
 use crate::store::{DbConn, StoreResult};
 
-use super::grants::{self, DESIGNER, GESTIONNAIRE};
+use crate::store::grants::{self, DESIGNER, GESTIONNAIRE};
 
 /// What a staff member may do with the contracts of one formation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

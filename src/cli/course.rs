@@ -359,8 +359,9 @@ fn show(conn: &mut store::DbConn, context: &Context) -> Result<String, store::St
 
 /// Grants or revokes a role for `cpre course grant`; the message to print.
 fn grant(conn: &mut store::DbConn, context: &Context, opts: &GrantOpts) -> Result<String, String> {
-    use crate::access::audit::Actor;
-    use crate::access::{grants, manage};
+    use crate::access::manage;
+    use crate::store::audit::Actor;
+    use crate::store::grants;
     let actor = Actor {
         platform_id: context.platform_id.clone(),
         user_id: None,

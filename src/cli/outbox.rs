@@ -2,8 +2,8 @@
 
 use super::{CourseOpts, t};
 use crate::config::Settings;
-use crate::grades::outbox;
 use crate::store::micros_to_datetime;
+use crate::store::outbox;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {

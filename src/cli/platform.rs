@@ -231,7 +231,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             if opts.remove {
                 let id = platform.id.clone();
                 let removed = db
-                    .run(move |conn| crate::roster::groups::remove_webservice(conn, &id))
+                    .run(move |conn| crate::store::platforms::remove_webservice(conn, &id))
                     .await?;
                 println!(
                     "{}",
@@ -264,7 +264,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
             let id = platform.id.clone();
             let stored_url = url.clone();
             db.run(move |conn| {
-                crate::roster::groups::set_webservice(conn, &id, &stored_url, token.trim())
+                crate::store::platforms::set_webservice(conn, &id, &stored_url, token.trim())
             })
             .await?;
             println!(

@@ -2,8 +2,8 @@
 
 use super::ContractError;
 use super::state::{ContractState, event};
-use crate::grades::outbox::{self, Completion};
 use crate::store::contracts::{self, ContractRow};
+use crate::store::outbox::{self, Completion};
 use crate::store::{DbConn, now_micros};
 
 fn wrong_state(row: &ContractRow, action: &'static str) -> ContractError {

@@ -2,15 +2,6 @@
 
 use crate::store::{DbConn, StoreResult, contracts};
 
-/// The counter scope of an academic year: its first year (`2025` for `2025-2026`).
-pub fn scope(academic_year: &str) -> String {
-    academic_year
-        .split('-')
-        .next()
-        .unwrap_or(academic_year)
-        .to_owned()
-}
-
 /// The number shown to people.
 pub fn format(scope: &str, value: i64) -> String {
     format!("CPRE-{scope}-{value:06}")
@@ -18,7 +9,7 @@ pub fn format(scope: &str, value: i64) -> String {
 
 /// Takes the next number of the year, in the caller's (signing) transaction.
 pub fn next(conn: &mut DbConn, academic_year: &str) -> StoreResult<String> {
-    let scope = scope(academic_year);
+    let scope = contracts::counter_scope(academic_year);
     let value = contracts::next_counter_value(conn, &scope)?;
     Ok(format(&scope, value))
 }
@@ -29,7 +20,7 @@ mod tests {
 
     #[test]
     fn numbers_are_readable() {
-        assert_eq!(scope("2025-2026"), "2025");
+        assert_eq!(contracts::counter_scope("2025-2026"), "2025");
         assert_eq!(format("2025", 42), "CPRE-2025-000042");
         assert_eq!(format("2025", 1_234_567), "CPRE-2025-1234567");
     }

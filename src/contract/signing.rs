@@ -4,10 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use super::state::{ContractState, event};
 use super::{ContractError, numbering};
-use crate::grades::outbox::{self, Completion};
 use crate::questionnaire::export::{canonical_json, sha256_hex};
 use crate::questionnaire::{Answers, Formation};
 use crate::store::contracts::{self, ContractRow, NewSignature, SignatureUpdate};
+use crate::store::outbox::{self, Completion};
 use crate::store::{DbConn, StoreError, micros_to_datetime};
 
 /// Format tag of the signed content (changes only if its shape does).

@@ -193,11 +193,8 @@ pub fn apply(conn: &mut DbConn, course: &CourseFile) -> Result<Applied, Configur
         &course.file,
         &course.content_hash,
     )?;
-    contracts::ensure_counter(
-        conn,
-        &crate::contract::numbering::scope(&course.academic_year),
-    )?;
-    super::years::ensure(conn, &context.id, &course.academic_year)?;
+    contracts::ensure_year_counter(conn, &course.academic_year)?;
+    crate::store::years::ensure(conn, &context.id, &course.academic_year)?;
     let changed: Vec<&String> = results
         .iter()
         .filter(|(_, c)| *c != Change::Unchanged)
@@ -215,7 +212,7 @@ pub fn apply(conn: &mut DbConn, course: &CourseFile) -> Result<Applied, Configur
         || !published_now.is_empty()
     {
         // The operator's file is a configuration change like the designer's screens.
-        crate::access::audit::Actor {
+        crate::store::audit::Actor {
             platform_id: platform.id.clone(),
             user_id: None,
             label: format!("cpre course configure ({})", course.file),
@@ -223,7 +220,7 @@ pub fn apply(conn: &mut DbConn, course: &CourseFile) -> Result<Applied, Configur
         .record(
             conn,
             &context.id,
-            crate::access::audit::action::CONFIG_CHANGE,
+            crate::store::audit::action::CONFIG_CHANGE,
             ("course", Some(&context.id)),
             serde_json::json!({
                 "academic_year": course.academic_year, "formations": changed,

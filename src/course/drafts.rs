@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::versions::{self, PublishError};
-use crate::access::audit::{Actor, action};
 use crate::questionnaire::{Diagnostic, Questionnaire};
+use crate::store::audit::{Actor, action};
 use crate::store::questionnaire_drafts::{self, DraftRow, DraftUpdate, NewDraft};
 use crate::store::questionnaire_versions::{Published, VersionRow};
 use crate::store::{DbConn, StoreError};

@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::file::{is_formation_code, looks_like_email};
 use super::{Contact, CourseError, formation_data, versions};
-use crate::access::audit::{Actor, action};
 use crate::questionnaire::{AttributeValue, Diagnostic, Formation, FormationItem, Severity};
+use crate::store::audit::{Actor, action};
 use crate::store::formations::{self, Change, FormationRow, FormationSpec};
 use crate::store::{DbConn, StoreError};
 

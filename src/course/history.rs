@@ -2,15 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::store::schema::{contracts, users};
-use crate::store::users::User;
-use crate::store::{
-    DbConn, RunOnBackend, StoreResult, columns, context_launches, contexts,
-    contracts as contract_store,
-};
+use crate::store::users::{self, User};
+use crate::store::{DbConn, StoreResult, context_launches, contexts, contracts as contract_store};
 
 /// At most this many people per search.
 pub const MAX_RESULTS: usize = 50;
@@ -59,23 +54,13 @@ pub fn search(
         .into_iter()
         .map(|(id, ..)| id)
         .collect();
-    ids.extend(
-        contracts::table
-            .filter(contracts::context_id.eq(context_id))
-            .select(contracts::user_id)
-            .distinct()
-            .load_on::<String>(conn)?,
-    );
-    let roster: Vec<String> = crate::roster::members::members(conn, context_id)?
+    ids.extend(contract_store::users_of_context(conn, context_id)?);
+    let roster: Vec<String> = crate::store::roster::members(conn, context_id)?
         .into_iter()
         .map(|m| m.sub)
         .collect();
     let ids: Vec<String> = ids.into_iter().collect();
-    let mut people: Vec<User> = users::table
-        .filter(users::platform_id.eq(platform_id))
-        .filter(users::id.eq_any(&ids).or(users::sub.eq_any(&roster)))
-        .select(columns::<User>())
-        .load_on(conn)?;
+    let mut people = users::by_ids_or_subs(conn, platform_id, &ids, &roster)?;
     people.retain(|u| {
         norm(&u.name).contains(&q)
             || norm(&u.family_name).contains(&q)

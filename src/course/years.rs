@@ -2,15 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use diesel::prelude::*;
 use serde::Serialize;
 
 use super::Contact;
 use super::file::is_academic_year;
-use crate::access::audit::{Actor, action};
+use crate::store::audit::{Actor, action};
 use crate::store::formations::{self, CourseConfigRow};
-use crate::store::schema::{contracts, course_configs, course_years};
-use crate::store::{DbConn, RunOnBackend, StoreError, contracts as contract_store, now_micros};
+use crate::store::{DbConn, StoreError, contracts as contract_store, years};
 
 /// What `source_file` says when the course was configured in the tool's screens.
 pub const SCREENS: &str = "écrans de configuration";
@@ -47,33 +45,7 @@ pub struct YearInfo {
 
 /// Whether students may no longer edit or sign the contracts of `year` in the course.
 pub fn is_closed(conn: &mut DbConn, context_id: &str, year: &str) -> Result<bool, StoreError> {
-    Ok(course_years::table
-        .find((context_id, year))
-        .select(course_years::closed_at)
-        .get_result_on::<Option<i64>>(conn)
-        .optional()?
-        .flatten()
-        .is_some())
-}
-
-/// Records that the course knows `year` (no-op when it does). Caller's transaction.
-pub fn ensure(conn: &mut DbConn, context_id: &str, year: &str) -> Result<(), StoreError> {
-    let known = course_years::table
-        .find((context_id, year))
-        .count()
-        .get_result_on::<i64>(conn)?
-        > 0;
-    if !known {
-        diesel::insert_into(course_years::table)
-            .values((
-                course_years::context_id.eq(context_id),
-                course_years::academic_year.eq(year),
-                course_years::opened_at.eq(now_micros()),
-            ))
-            .execute_on(conn)
-            .map_err(StoreError::from)?;
-    }
-    Ok(())
+    years::is_closed(conn, context_id, year)
 }
 
 /// The academic years a placement (Deep Linking) may name: the course's current year first,
@@ -88,39 +60,18 @@ pub fn placement_years(
     else {
         return Ok(crate::lti::deep_linking::academic_years(today).to_vec());
     };
-    let mut others: Vec<String> = course_years::table
-        .filter(course_years::context_id.eq(context_id))
-        .filter(course_years::closed_at.is_null())
-        .filter(course_years::academic_year.ne(&current))
-        .select(course_years::academic_year)
-        .load_on(conn)?;
-    others.sort_unstable_by(|a, b| b.cmp(a));
-    let mut years = vec![current];
-    years.extend(others);
-    Ok(years)
+    let others = years::open_others(conn, context_id, &current)?;
+    let mut all = vec![current];
+    all.extend(others);
+    Ok(all)
 }
 
 /// Every year of a course, newest first: the current one, those opened or closed, and those
 /// of its contracts.
 pub fn list(conn: &mut DbConn, context_id: &str) -> Result<Vec<YearInfo>, StoreError> {
     let current = formations::course_config(conn, context_id)?.map(|c| c.academic_year);
-    let rows: Vec<(String, i64, Option<i64>)> = course_years::table
-        .filter(course_years::context_id.eq(context_id))
-        .select((
-            course_years::academic_year,
-            course_years::opened_at,
-            course_years::closed_at,
-        ))
-        .load_on(conn)?;
-    let counts: Vec<(String, String, i64)> = contracts::table
-        .filter(contracts::context_id.eq(context_id))
-        .group_by((contracts::academic_year, contracts::state))
-        .select((
-            contracts::academic_year,
-            contracts::state,
-            diesel::dsl::count_star(),
-        ))
-        .load_on(conn)?;
+    let rows = years::of_context(conn, context_id)?;
+    let counts = years::contract_counts(conn, context_id)?;
     let mut years: BTreeMap<String, YearInfo> = BTreeMap::new();
     let entry = |year: &str| -> YearInfo {
         YearInfo {
@@ -159,13 +110,7 @@ pub fn configure_course(
 ) -> Result<CourseConfigRow, YearError> {
     match formations::course_config(conn, context_id)? {
         Some(_) => {
-            diesel::update(course_configs::table.find(context_id))
-                .set((
-                    course_configs::contact.eq(contact.to_json()),
-                    course_configs::updated_at.eq(now_micros()),
-                ))
-                .execute_on(conn)
-                .map_err(StoreError::from)?;
+            formations::set_contact(conn, context_id, &contact.to_json())?;
             actor.record(
                 conn,
                 context_id,
@@ -180,8 +125,8 @@ pub fn configure_course(
                 return Err(YearError::Invalid(year.to_owned()));
             }
             formations::put_course_config(conn, context_id, year, &contact.to_json(), SCREENS, "")?;
-            ensure(conn, context_id, year)?;
-            contract_store::ensure_counter(conn, &crate::contract::numbering::scope(year))?;
+            years::ensure(conn, context_id, year)?;
+            contract_store::ensure_year_counter(conn, year)?;
             actor.record(
                 conn,
                 context_id,
@@ -213,16 +158,10 @@ pub fn open_next(
             current: config.academic_year,
         });
     }
-    ensure(conn, context_id, &config.academic_year)?;
-    diesel::update(course_configs::table.find(context_id))
-        .set((
-            course_configs::academic_year.eq(year),
-            course_configs::updated_at.eq(now_micros()),
-        ))
-        .execute_on(conn)
-        .map_err(StoreError::from)?;
-    ensure(conn, context_id, year)?;
-    contract_store::ensure_counter(conn, &crate::contract::numbering::scope(year))?;
+    years::ensure(conn, context_id, &config.academic_year)?;
+    years::set_current(conn, context_id, year)?;
+    years::ensure(conn, context_id, year)?;
+    contract_store::ensure_year_counter(conn, year)?;
     actor.record(
         conn,
         context_id,
@@ -247,15 +186,8 @@ pub fn set_closed(
     {
         return Err(YearError::Unknown(year.to_owned()));
     }
-    ensure(conn, context_id, year)?;
-    let now = now_micros();
-    diesel::update(course_years::table.find((context_id, year)))
-        .set((
-            course_years::closed_at.eq(closed.then_some(now)),
-            course_years::closed_by.eq(if closed { actor.user_id.clone() } else { None }),
-        ))
-        .execute_on(conn)
-        .map_err(StoreError::from)?;
+    years::ensure(conn, context_id, year)?;
+    years::set_closed(conn, context_id, year, closed, actor.user_id.as_deref())?;
     actor.record(
         conn,
         context_id,

@@ -2,49 +2,17 @@
 //! included), signatures week by week, and the list of students with search, filters, sorting
 //! and pages.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, Duration, NaiveDate};
-use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{Scope, fold};
-use crate::store::schema::{
-    context_launches, contracts, course_grants, formation_groups, moodle_course_roles,
-    moodle_group_members, not_students, roster_members, user_groups, users,
-};
-use crate::store::{DbConn, RunOnBackend, StoreResult, micros_to_datetime};
+pub use crate::store::followup::{ListRow, NOT_STARTED, STATES};
+use crate::store::{DbConn, StoreResult, followup, micros_to_datetime};
 
-/// The state of a student who has no contract yet (from the roster or a launch).
-pub const NOT_STARTED: &str = "not_started";
-/// Every state of a list row, in lifecycle order.
-pub const STATES: [&str; 5] = [NOT_STARTED, "draft", "signed", "validated", "reopened"];
 /// Rows per page of the list.
 pub const PAGE_SIZE: usize = 50;
-
-/// One student of a formation: a contract, or someone who has not started.
-#[derive(Debug, Clone, Serialize)]
-pub struct ListRow {
-    pub contract_id: Option<String>,
-    /// The LTI `sub` of a student who has not started (staff may mark them « pas un
-    /// étudiant », `roster::not_students`).
-    pub sub: Option<String>,
-    pub formation_id: String,
-    pub name: String,
-    pub family_name: String,
-    pub given_name: String,
-    pub student_number: String,
-    pub email: String,
-    /// A contract state or [`NOT_STARTED`].
-    pub state: String,
-    pub number: Option<String>,
-    pub started_at: Option<i64>,
-    pub signed_at: Option<i64>,
-    pub validated_at: Option<i64>,
-    pub updated_at: Option<i64>,
-    /// The contract was signed at least once (amendments included).
-    pub signature_seq: i32,
-}
 
 /// Counts by state.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
@@ -127,235 +95,21 @@ pub struct Dashboard {
     pub pages: usize,
 }
 
-/// Every student of the scope's formations for `year`: their contracts (one query, scoped by
-/// course and formations), then the students with no contract yet whose Moodle groups (from
-/// their launches, or the Moodle web service for those who never opened the tool) lead to a
-/// formation of the scope.
+/// Every student of the scope's formations for `year`: their contracts, then the students
+/// with no contract yet whose Moodle groups lead to a formation of the scope
+/// (`store::followup::students`).
 pub fn students(conn: &mut DbConn, scope: &Scope, year: &str) -> StoreResult<Vec<ListRow>> {
-    if scope.formation_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    type Raw = (
-        String,
-        String,
-        String,
-        Option<String>,
-        i64,
-        Option<i64>,
-        Option<i64>,
-        i64,
-        i32,
-        (String, String, String, String, String, String),
-    );
-    let raw: Vec<Raw> = contracts::table
-        .inner_join(users::table)
-        .filter(contracts::context_id.eq(&scope.context_id))
-        .filter(contracts::formation_id.eq_any(&scope.formation_ids))
-        .filter(contracts::academic_year.eq(year))
-        .select((
-            contracts::id,
-            contracts::formation_id,
-            contracts::state,
-            contracts::number,
-            contracts::created_at,
-            contracts::signed_at,
-            contracts::validated_at,
-            contracts::updated_at,
-            contracts::signature_seq,
-            (
-                users::sub,
-                users::name,
-                users::family_name,
-                users::given_name,
-                users::person_sourcedid,
-                users::email,
-            ),
-        ))
-        .load_on(conn)?;
-    // (sub, formation id) of every contract: who has started where.
-    let mut with_contract: HashSet<(String, String)> = HashSet::with_capacity(raw.len());
-    let mut rows: Vec<ListRow> = Vec::with_capacity(raw.len());
-    for (id, formation_id, state, number, created, signed, validated, updated, seq, user) in raw {
-        with_contract.insert((user.0.clone(), formation_id.clone()));
-        rows.push(ListRow {
-            sub: None,
-            contract_id: Some(id),
-            formation_id,
-            name: user.1,
-            family_name: user.2,
-            given_name: user.3,
-            student_number: user.4,
-            email: user.5,
-            state,
-            number,
-            started_at: Some(created),
-            signed_at: signed,
-            validated_at: validated,
-            updated_at: Some(updated),
-            signature_seq: seq,
-        });
-    }
-    rows.extend(not_started(conn, scope, &with_contract)?);
-    Ok(rows)
+    followup::students(conn, &scope.context_id, &scope.formation_ids, year)
 }
 
-/// Learners of the course with no contract in a formation of the scope that their groups
-/// lead to. Only the members of the scope's groups are read: the groups seen in their
-/// launches when they opened the tool (those win), else the groups the Moodle web service
-/// gives.
-fn not_started(
+/// Contracts of the scope whose answers chose `value` (`store::followup::choosing`).
+pub fn choosing(
     conn: &mut DbConn,
     scope: &Scope,
-    with_contract: &HashSet<(String, String)>,
-) -> StoreResult<Vec<ListRow>> {
-    let formation_of_group: HashMap<i64, String> = formation_groups::table
-        .filter(formation_groups::context_id.eq(&scope.context_id))
-        .filter(formation_groups::formation_id.eq_any(&scope.formation_ids))
-        .select((formation_groups::group_id, formation_groups::formation_id))
-        .load_on::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
-    if formation_of_group.is_empty() {
-        return Ok(Vec::new());
-    }
-    let groups: Vec<i64> = formation_of_group.keys().copied().collect();
-    // The web service's members of those groups, and who launched in one of them.
-    let mut ws_groups: HashMap<String, Vec<i64>> = HashMap::new();
-    for (sub, group) in moodle_group_members::table
-        .filter(moodle_group_members::context_id.eq(&scope.context_id))
-        .filter(moodle_group_members::group_id.eq_any(&groups))
-        .select((
-            moodle_group_members::user_sub,
-            moodle_group_members::group_id,
-        ))
-        .load_on::<(String, i64)>(conn)?
-    {
-        ws_groups.entry(sub).or_default().push(group);
-    }
-    let mut candidates: BTreeSet<String> = ws_groups.keys().cloned().collect();
-    candidates.extend(
-        user_groups::table
-            .inner_join(users::table)
-            .filter(user_groups::context_id.eq(&scope.context_id))
-            .filter(user_groups::group_id.eq_any(&groups))
-            .select(users::sub)
-            .distinct()
-            .load_on::<String>(conn)?,
-    );
-    // Most members of the groups have started everywhere they could: leave them out now.
-    candidates.retain(|sub| {
-        !scope
-            .formation_ids
-            .iter()
-            .all(|f| with_contract.contains(&(sub.clone(), f.clone())))
-    });
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let candidates: Vec<String> = candidates.into_iter().collect();
-    // Those who opened the tool in this course, and every group of their launches.
-    let launched: HashMap<String, String> = context_launches::table
-        .inner_join(users::table)
-        .filter(context_launches::context_id.eq(&scope.context_id))
-        .filter(users::sub.eq_any(&candidates))
-        .select((users::sub, users::id))
-        .load_on::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
-    let launched_ids: Vec<&String> = launched.values().collect();
-    let mut launch_groups: HashMap<String, Vec<i64>> = HashMap::new();
-    for (user, group) in user_groups::table
-        .filter(user_groups::context_id.eq(&scope.context_id))
-        .filter(user_groups::user_id.eq_any(&launched_ids))
-        .select((user_groups::user_id, user_groups::group_id))
-        .load_on::<(String, i64)>(conn)?
-    {
-        launch_groups.entry(user).or_default().push(group);
-    }
-    type Member = (String, String, String, String, String, String, String);
-    let ctx = scope.context_id.as_str();
-    // Never a student: launched here with a staff role, holds a grant here, has a staff role
-    // in the course according to Moodle, or was marked « pas un étudiant »
-    // (`roster::not_students`).
-    let staff_launchers = context_launches::table
-        .inner_join(users::table)
-        .filter(context_launches::context_id.eq(ctx))
-        .filter(context_launches::staff.eq(true))
-        .select(users::sub);
-    let grant_holders = course_grants::table
-        .inner_join(users::table.on(users::id.eq(course_grants::user_id)))
-        .filter(course_grants::context_id.eq(ctx))
-        .select(users::sub);
-    let moodle_staff = moodle_course_roles::table
-        .filter(moodle_course_roles::context_id.eq(ctx))
-        .filter(moodle_course_roles::shortname.eq_any(crate::roster::groups::STAFF_ROLES))
-        .select(moodle_course_roles::user_sub);
-    let marked = not_students::table
-        .filter(not_students::context_id.eq(ctx))
-        .select(not_students::user_sub);
-    let members: Vec<Member> = roster_members::table
-        .filter(roster_members::context_id.eq(&scope.context_id))
-        .filter(roster_members::user_sub.eq_any(&candidates))
-        .filter(roster_members::status.eq("Active"))
-        .filter(diesel::dsl::not(
-            roster_members::user_sub.eq_any(staff_launchers),
-        ))
-        .filter(diesel::dsl::not(
-            roster_members::user_sub.eq_any(grant_holders),
-        ))
-        .filter(diesel::dsl::not(
-            roster_members::user_sub.eq_any(moodle_staff),
-        ))
-        .filter(diesel::dsl::not(roster_members::user_sub.eq_any(marked)))
-        .select((
-            roster_members::user_sub,
-            roster_members::name,
-            roster_members::given_name,
-            roster_members::family_name,
-            roster_members::email,
-            roster_members::person_sourcedid,
-            roster_members::roles,
-        ))
-        .load_on(conn)?;
-    let mut out = Vec::new();
-    for (sub, name, given_name, family_name, email, number, roles) in members {
-        let roles: Vec<String> = serde_json::from_str(&roles).unwrap_or_default();
-        if !crate::roster::members::is_learner(&roles) {
-            continue;
-        }
-        let user_id = launched.get(&sub);
-        let groups: &[i64] = user_id
-            .and_then(|u| launch_groups.get(u))
-            .or_else(|| ws_groups.get(&sub))
-            .map_or(&[], Vec::as_slice);
-        let formations: BTreeSet<&String> = groups
-            .iter()
-            .filter_map(|g| formation_of_group.get(g))
-            .collect();
-        for f in formations {
-            if with_contract.contains(&(sub.clone(), f.clone())) {
-                continue;
-            }
-            out.push(ListRow {
-                contract_id: None,
-                sub: Some(sub.clone()),
-                formation_id: f.clone(),
-                name: name.clone(),
-                family_name: family_name.clone(),
-                given_name: given_name.clone(),
-                student_number: number.clone(),
-                email: email.clone(),
-                state: NOT_STARTED.to_owned(),
-                number: None,
-                started_at: None,
-                signed_at: None,
-                validated_at: None,
-                updated_at: None,
-                signature_seq: 0,
-            });
-        }
-    }
-    Ok(out)
+    year: &str,
+    value: &str,
+) -> StoreResult<BTreeSet<String>> {
+    followup::choosing(conn, &scope.context_id, &scope.formation_ids, year, value)
 }
 
 /// Counts by state of some rows.
@@ -374,46 +128,6 @@ pub fn counts_by_formation(rows: &[ListRow]) -> BTreeMap<String, Counts> {
         map.entry(r.formation_id.clone()).or_default().add(&r.state);
     }
     map
-}
-
-/// Contracts of the scope whose answers chose `value` (in a list or as the single choice).
-pub fn choosing(
-    conn: &mut DbConn,
-    scope: &Scope,
-    year: &str,
-    value: &str,
-) -> StoreResult<BTreeSet<String>> {
-    let needle = serde_json::Value::String(value.to_owned());
-    // The answers hold the value as a JSON string: narrow in SQL, confirm on the parsed JSON.
-    let pattern = format!("%{}%", like_escape(&needle.to_string()));
-    let rows: Vec<(String, String)> = contracts::table
-        .filter(contracts::context_id.eq(&scope.context_id))
-        .filter(contracts::formation_id.eq_any(&scope.formation_ids))
-        .filter(contracts::academic_year.eq(year))
-        .filter(contracts::answers.like(pattern).escape('!'))
-        .select((contracts::id, contracts::answers))
-        .load_on(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter(|(_, answers)| {
-            serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(answers)
-                .ok()
-                .is_some_and(|map| {
-                    map.values().any(|v| match v {
-                        serde_json::Value::Array(items) => items.contains(&needle),
-                        other => *other == needle,
-                    })
-                })
-        })
-        .map(|(id, _)| id)
-        .collect())
-}
-
-/// `text` with the `LIKE` wildcards (and the escape character `!`) escaped.
-fn like_escape(text: &str) -> String {
-    text.replace('!', "!!")
-        .replace('%', "!%")
-        .replace('_', "!_")
 }
 
 /// Searches, filters, sorts and pages the rows; `chose` holds the contracts that chose the

@@ -5,16 +5,14 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use diesel::prelude::*;
-
 use super::Scope;
 use crate::contract::ContractError;
 use crate::course::{self, versions};
 use crate::questionnaire::{
     AnswerValue, Answers, Environment, Identity, QuestionKind, Questionnaire,
 };
-use crate::store::schema::{contracts, formations, users};
-use crate::store::{DbConn, RunOnBackend, StoreError};
+use crate::store::DbConn;
+use crate::store::followup::{self, ExportRow};
 
 /// Contracts read per query.
 pub const BATCH: usize = 500;
@@ -32,19 +30,6 @@ pub struct Export {
     tz: chrono_tz::Tz,
 }
 
-type Fixed = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    String,
-    String,
-);
-
 impl Export {
     /// Reads which contracts (in formation, then name order) and which questions go in the
     /// export of `scope` for `year`.
@@ -55,28 +40,10 @@ impl Export {
         lang: &str,
         tz: chrono_tz::Tz,
     ) -> Result<Export, ContractError> {
-        let (ids, version_ids): (Vec<String>, Vec<String>) = if scope.formation_ids.is_empty() {
-            (Vec::new(), Vec::new())
-        } else {
-            contracts::table
-                .inner_join(users::table)
-                .inner_join(formations::table)
-                .filter(contracts::context_id.eq(&scope.context_id))
-                .filter(contracts::formation_id.eq_any(&scope.formation_ids))
-                .filter(contracts::academic_year.eq(year))
-                .order((
-                    formations::position.asc(),
-                    formations::code.asc(),
-                    users::family_name.asc(),
-                    users::given_name.asc(),
-                    contracts::id.asc(),
-                ))
-                .select((contracts::id, contracts::questionnaire_version_id))
-                .load_on::<(String, String)>(conn)
-                .map_err(StoreError::from)?
+        let (ids, version_ids): (Vec<String>, Vec<String>) =
+            followup::export_order(conn, &scope.context_id, &scope.formation_ids, year)?
                 .into_iter()
-                .unzip()
-        };
+                .unzip();
         let mut distinct: Vec<String> = version_ids;
         distinct.sort();
         distinct.dedup();
@@ -158,39 +125,15 @@ impl Export {
                 .unwrap_or_default()
         };
         for chunk in self.ids.chunks(BATCH) {
-            let loaded: Vec<(String, String, String, String, String, Fixed)> = contracts::table
-                .inner_join(users::table)
-                .inner_join(formations::table)
-                .filter(contracts::id.eq_any(chunk))
-                .select((
-                    contracts::id,
-                    contracts::formation_id,
-                    contracts::questionnaire_version_id,
-                    contracts::answers,
-                    formations::title,
-                    (
-                        users::family_name,
-                        users::given_name,
-                        users::person_sourcedid,
-                        users::email,
-                        contracts::number,
-                        contracts::created_at,
-                        contracts::signed_at,
-                        contracts::validated_at,
-                        contracts::state,
-                        formations::code,
-                    ),
-                ))
-                .load_on(conn)
-                .map_err(StoreError::from)?;
-            let mut by_id: HashMap<String, (String, String, String, String, Fixed)> = loaded
+            let mut by_id: HashMap<String, ExportRow> = followup::export_rows(conn, chunk)?
                 .into_iter()
-                .map(|(id, f, v, a, t, fixed)| (id, (f, v, a, t, fixed)))
+                .map(|r| (r.id.clone(), r))
                 .collect();
             for id in chunk {
-                let Some((formation_id, version_id, answers, title, fx)) = by_id.remove(id) else {
+                let Some(fx) = by_id.remove(id) else {
                     continue;
                 };
+                let formation_id = fx.formation_id.clone();
                 if !envs.contains_key(&formation_id) {
                     let row = crate::store::formations::get(conn, &formation_id)?;
                     let env = Environment::with_prepared(
@@ -202,23 +145,23 @@ impl Export {
                     envs.insert(formation_id.clone(), env);
                 }
                 let env = envs.get(&formation_id);
-                let answers: Answers = serde_json::from_str(&answers)
+                let answers: Answers = serde_json::from_str(&fx.answers)
                     .map_err(|e| ContractError::Corrupt(format!("answers of {id}: {e}")))?;
-                let (q, version) = match self.questionnaires.get(&version_id) {
+                let (q, version) = match self.questionnaires.get(&fx.questionnaire_version_id) {
                     Some((q, label)) => (Some(q), label.clone()),
                     None => (None, String::new()),
                 };
                 let mut row = vec![
-                    format!("{title} ({})", fx.9),
-                    fx.4.unwrap_or_default(),
-                    fx.0,
-                    fx.1,
-                    fx.2,
-                    fx.3,
-                    state(&fx.8),
-                    when(Some(fx.5)),
-                    when(fx.6),
-                    when(fx.7),
+                    format!("{} ({})", fx.formation_title, fx.formation_code),
+                    fx.number.unwrap_or_default(),
+                    fx.family_name,
+                    fx.given_name,
+                    fx.student_number,
+                    fx.email,
+                    state(&fx.state),
+                    when(Some(fx.started_at)),
+                    when(fx.signed_at),
+                    when(fx.validated_at),
                     version,
                 ];
                 for question_id in &self.columns {

@@ -5,7 +5,6 @@
 //! ids in their `WHERE`. A contract outside the scope is indistinguishable from one that does
 //! not exist (the web layer answers 404 either way).
 
-pub mod comments;
 pub mod dashboard;
 pub mod export;
 pub mod record;

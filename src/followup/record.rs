@@ -2,36 +2,25 @@
 
 use std::collections::HashMap;
 
-use diesel::prelude::*;
 use serde::Serialize;
 
 use super::Scope;
-use super::comments::{self, Comment};
-use crate::access::audit::{Actor, action};
 use crate::contract::signing;
 use crate::contract::student::{environment_of, identity_of};
 use crate::contract::{ContractError, ContractState, lifecycle};
 use crate::course::{self, versions};
 use crate::questionnaire::{Answers, Environment, SummaryPage};
+use crate::store::audit::{Actor, action};
+use crate::store::comments::{self, Comment};
 use crate::store::contracts::{self, ContractRow, EventRow};
 use crate::store::formations::FormationRow;
-use crate::store::schema::{contracts as contracts_t, users};
 use crate::store::users::User;
-use crate::store::{DbConn, RunOnBackend, StoreError, StoreResult, columns};
+use crate::store::{DbConn, StoreResult};
 
 /// A contract of the scope, by id; `None` when it does not exist or is outside the scope (the
 /// course and the formations are in the query).
 pub fn find(conn: &mut DbConn, scope: &Scope, id: &str) -> StoreResult<Option<ContractRow>> {
-    if scope.formation_ids.is_empty() || id.len() > 64 {
-        return Ok(None);
-    }
-    Ok(contracts_t::table
-        .filter(contracts_t::id.eq(id))
-        .filter(contracts_t::context_id.eq(&scope.context_id))
-        .filter(contracts_t::formation_id.eq_any(&scope.formation_ids))
-        .select(columns::<ContractRow>())
-        .get_result_on(conn)
-        .optional()?)
+    crate::store::followup::find_contract(conn, &scope.context_id, &scope.formation_ids, id)
 }
 
 /// A signed version, without its content.
@@ -141,13 +130,7 @@ pub fn open(
         .filter_map(|e| e.actor_id.clone())
         .collect();
     actor_ids.extend(contract.validated_by.clone());
-    let names: HashMap<String, String> = users::table
-        .filter(users::id.eq_any(&actor_ids))
-        .select((users::id, users::name))
-        .load_on::<(String, String)>(conn)
-        .map_err(StoreError::from)?
-        .into_iter()
-        .collect();
+    let names: HashMap<String, String> = crate::store::users::names_of(conn, &actor_ids)?;
     let events = raw_events.into_iter().map(|e| event(e, &names)).collect();
     let comments = comments::of_contract(conn, &contract.id, true)?;
     let year_closed =

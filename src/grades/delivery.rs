@@ -18,8 +18,8 @@ use crate::store::contexts::{self, ResourceLink};
 use crate::store::platforms::{self, Platform};
 use crate::store::{StoreError, now_micros};
 
-use super::line_items;
-use super::outbox::{self, OutboxRow, kind};
+use crate::store::line_items;
+use crate::store::outbox::{self, OutboxRow, kind};
 
 /// The tag of the tool's line items (Deep Linking places it; the tool finds its own by it).
 pub const LINE_ITEM_TAG: &str = "cpre-contrat";

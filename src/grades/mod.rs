@@ -2,9 +2,7 @@
 //! that reopens a contract) writes in its own transaction, and its delivery by the worker.
 
 pub mod delivery;
-pub mod line_items;
-pub mod outbox;
 pub mod worker;
 
+pub use crate::store::outbox::{ContextDeliveries, DeliveryStatus, status_for_context};
 pub use delivery::{Outcome, deliver_next};
-pub use outbox::{ContextDeliveries, DeliveryStatus, status_for_context};

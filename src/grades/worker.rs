@@ -9,11 +9,12 @@ use actix_web::web;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::config::Backend;
 use crate::state::AppState;
-use crate::store::{Backend, now_micros};
+use crate::store::now_micros;
 
 use super::delivery::{self, lease_micros};
-use super::outbox;
+use crate::store::outbox;
 
 /// How often the roster schedule looks for courses to synchronise.
 const ROSTER_TICK: Duration = Duration::from_secs(600);

@@ -1,14 +1,7 @@
-//! The course roster (NRPS) and Moodle groups: who is in the course (kept in sync on demand
-//! and on a schedule), who never opened the contract, and group names when the platform has
-//! a web service token.
-//!
-//! For staff pages: [`members`], [`never_launched`], [`groups::overview`],
-//! [`groups::member_groups`], [`sync::sync_context`], [`not_students`] (who is never counted
-//! as a student).
+//! The course roster (NRPS) and Moodle groups: fetching who is in the course (on demand and on
+//! a schedule, [`sync::sync_context`]) and, when the platform has a web service token, the
+//! groups and course roles ([`groups::sync`]). What is stored, and read by staff pages, is in
+//! `store::roster` and `store::groups`.
 
 pub mod groups;
-pub mod members;
-pub mod not_students;
 pub mod sync;
-
-pub use members::{RosterMember, members, never_launched};

@@ -2,21 +2,17 @@
 //! `rlid`, following `rel="next"` on the platform only), stored in one transaction, then the
 //! groups when the platform has a web service token; and the schedule of the worker.
 
-use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::access_tokens::CallError;
 use crate::lti::http::same_origin;
 use crate::lti::nrps::{self, SCOPE_MEMBERSHIP_READONLY};
 use crate::state::AppState;
-use crate::store::schema::resource_links;
-use crate::store::{
-    DbConn, RunOnBackend, StoreError, StoreResult, context_launches, contexts, now_micros,
-    platforms,
-};
+use crate::store::{StoreError, context_launches, contexts, now_micros, platforms};
 
-use super::groups::{self, GroupsError, GroupsReport};
-use super::members::{self, Replaced};
+use super::groups::{self, GroupsError};
+use crate::store::groups::GroupsReport;
+use crate::store::roster::{self, Replaced};
 
 /// Members asked per page.
 pub const PAGE_SIZE: u32 = 200;
@@ -50,17 +46,6 @@ pub struct SyncReport {
     pub groups: Option<Result<GroupsReport, String>>,
 }
 
-/// The placement whose access restrictions the roster follows (`rlid`): the latest one.
-fn placement_of(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<String>> {
-    Ok(resource_links::table
-        .filter(resource_links::context_id.eq(context_id))
-        .order((resource_links::created_at.desc(), resource_links::id.desc()))
-        .select(resource_links::lti_id)
-        .load_on::<String>(conn)?
-        .into_iter()
-        .next())
-}
-
 /// Fetches the whole roster of a course and stores it; then its groups (when the platform
 /// has a web service token). Failures are recorded in the course's sync state.
 pub async fn sync_context(state: &AppState, context_id: &str) -> Result<SyncReport, RosterError> {
@@ -70,7 +55,7 @@ pub async fn sync_context(state: &AppState, context_id: &str) -> Result<SyncRepo
         .run(move |conn| {
             let context = contexts::get(conn, &id)?;
             let platform = platforms::get(conn, &context.platform_id)?;
-            let rlid = placement_of(conn, &id)?;
+            let rlid = contexts::latest_placement(conn, &id)?;
             Ok((context, platform, rlid))
         })
         .await?;
@@ -86,7 +71,7 @@ pub async fn sync_context(state: &AppState, context_id: &str) -> Result<SyncRepo
             let message = e.to_string();
             state
                 .db
-                .run(move |conn| members::record_failure(conn, &context_id, now, &message))
+                .run(move |conn| roster::record_failure(conn, &context_id, now, &message))
                 .await?;
             return Err(e);
         }
@@ -94,8 +79,8 @@ pub async fn sync_context(state: &AppState, context_id: &str) -> Result<SyncRepo
     let replaced = state
         .db
         .write(move |conn| {
-            let replaced = members::replace(conn, &context_id, &members, now)?;
-            members::record_success(conn, &context_id, now, replaced.total)?;
+            let replaced = roster::replace(conn, &context_id, &members, now)?;
+            roster::record_success(conn, &context_id, now, replaced.total)?;
             Ok(replaced)
         })
         .await?;
@@ -169,7 +154,7 @@ pub async fn scheduled_round(state: &AppState) -> Result<usize, StoreError> {
             let mut due = Vec::new();
             for id in ids {
                 let has_roster = contexts::get(conn, &id)?.nrps_url.is_some();
-                if has_roster && members::try_lease(conn, &id, now, LEASE_MICROS, interval)? {
+                if has_roster && roster::try_lease(conn, &id, now, LEASE_MICROS, interval)? {
                     due.push(id);
                 }
             }

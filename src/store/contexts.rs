@@ -213,3 +213,15 @@ pub fn count_of_platform(conn: &mut DbConn, platform_id: &str) -> StoreResult<(i
         .get_result_on::<i64>(conn)?;
     Ok((courses, configured))
 }
+
+/// The Moodle id of the latest placement of a course (the roster follows its access
+/// restrictions: NRPS `rlid`).
+pub fn latest_placement(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<String>> {
+    Ok(resource_links::table
+        .filter(resource_links::context_id.eq(context_id))
+        .order((resource_links::created_at.desc(), resource_links::id.desc()))
+        .select(resource_links::lti_id)
+        .load_on::<String>(conn)?
+        .into_iter()
+        .next())
+}

@@ -396,9 +396,23 @@ pub fn events_of(conn: &mut DbConn, contract_id: &str) -> StoreResult<Vec<EventR
         .load_on(conn)?)
 }
 
+/// The counter of an academic year: its first year (`2025` for `2025-2026`).
+pub fn counter_scope(academic_year: &str) -> String {
+    academic_year
+        .split('-')
+        .next()
+        .unwrap_or(academic_year)
+        .to_owned()
+}
+
+/// Makes sure the contract counter of `academic_year` exists (caller's transaction).
+pub fn ensure_year_counter(conn: &mut DbConn, academic_year: &str) -> StoreResult<()> {
+    ensure_counter(conn, &counter_scope(academic_year))
+}
+
 /// Makes sure the counter of `scope` exists (done when a course is configured for a year,
 /// so that signatures only ever update it).
-pub fn ensure_counter(conn: &mut DbConn, scope: &str) -> StoreResult<()> {
+fn ensure_counter(conn: &mut DbConn, scope: &str) -> StoreResult<()> {
     let exists = contract_counters::table
         .find(scope)
         .count()
@@ -442,4 +456,13 @@ pub fn graded_placements(conn: &mut DbConn, contract_id: &str) -> StoreResult<Ve
         .select(grade_outbox::resource_link_id)
         .distinct()
         .load_on(conn)?)
+}
+
+/// The users with a contract in a course.
+pub fn users_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<String>> {
+    Ok(contracts::table
+        .filter(contracts::context_id.eq(context_id))
+        .select(contracts::user_id)
+        .distinct()
+        .load_on::<String>(conn)?)
 }

@@ -85,6 +85,17 @@ pub fn course_config(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<
 }
 
 /// Writes the configuration of a course (insert or replace).
+/// Changes the scolarité contact of a configured course.
+pub fn set_contact(conn: &mut DbConn, context_id: &str, contact_json: &str) -> StoreResult<()> {
+    diesel::update(course_configs::table.find(context_id))
+        .set((
+            course_configs::contact.eq(contact_json),
+            course_configs::updated_at.eq(now_micros()),
+        ))
+        .execute_on(conn)?;
+    Ok(())
+}
+
 pub fn put_course_config(
     conn: &mut DbConn,
     context_id: &str,

@@ -20,22 +20,32 @@
 //! value). Unique lookups use `get_result`; short lists are loaded; paged staff lists may use
 //! `.limit()` knowingly. A test enforces the rule for `.first()`.
 
+pub mod audit;
 pub mod carry_over;
+pub mod comments;
 pub mod context_launches;
 pub mod contexts;
 pub mod contracts;
+pub mod followup;
 pub mod formations;
+pub mod grants;
+pub mod groups;
 pub mod keys;
 pub mod launches;
+pub mod line_items;
 pub mod oidc_states;
+pub mod outbox;
 pub mod platforms;
 pub mod questionnaire_drafts;
 pub mod questionnaire_versions;
 pub mod registration_invites;
+pub mod roster;
 pub mod schema;
 pub mod sessions;
 pub mod users;
+pub mod years;
 
+use crate::config::{Backend, redact_url};
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -136,41 +146,6 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// Which backend a database URL designates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-impl Backend {
-    /// Picks the backend from the URL scheme; `sqlite://` (or a bare path ending in
-    /// `.sqlite`/`.db`) is SQLite, `postgres://`/`postgresql://` is PostgreSQL.
-    pub fn from_url(url: &str) -> StoreResult<(Backend, String)> {
-        if let Some(rest) = url.strip_prefix("sqlite://") {
-            return Ok((Backend::Sqlite, rest.to_string()));
-        }
-        if let Some(rest) = url.strip_prefix("sqlite:") {
-            return Ok((Backend::Sqlite, rest.to_string()));
-        }
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok((Backend::Postgres, url.to_string()));
-        }
-        Err(StoreError::UnsupportedUrl(redact_url(url)))
-    }
-}
-
-/// Removes a password from a URL before it is shown or logged.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
-
 /// The r2d2 manager: opens the right backend for the URL and prepares SQLite connections.
 #[derive(Debug, Clone)]
 pub struct ConnManager {
@@ -180,7 +155,8 @@ pub struct ConnManager {
 
 impl ConnManager {
     pub fn new(url: &str) -> StoreResult<Self> {
-        let (backend, target) = Backend::from_url(url)?;
+        let (backend, target) =
+            Backend::from_url(url).ok_or_else(|| StoreError::UnsupportedUrl(redact_url(url)))?;
         Ok(Self { backend, target })
     }
 }
@@ -392,6 +368,11 @@ where
     }
 }
 
+/// Checks that the database answers (`SELECT 1`).
+pub fn ping(conn: &mut DbConn) -> StoreResult<()> {
+    Ok(conn.batch_execute("SELECT 1")?)
+}
+
 /// Current time in microseconds since the Unix epoch: the one time unit stored in the database.
 pub fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
@@ -413,76 +394,4 @@ pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
         err,
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
-}
-
-#[cfg(test)]
-mod tests {
-    /// Queries run on the concrete connection (`load_on`, `get_result_on`, `execute_on`):
-    /// diesel's own methods called with the `MultiConnection` rebuild the SQL at every call.
-    #[test]
-    fn queries_run_on_the_backend() {
-        let banned = [
-            concat!(".load", "(conn)"),
-            concat!(".load", "::<"),
-            concat!(".get_result", "(conn)"),
-            concat!(".get_result", "::<"),
-            concat!(".get_results", "(conn)"),
-            concat!(".execute", "(conn)"),
-            concat!("::as_", "select()"),
-        ];
-        fn walk(dir: &std::path::Path, banned: &[&str], offenders: &mut Vec<String>) {
-            for entry in std::fs::read_dir(dir).unwrap().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, banned, offenders);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    for b in banned {
-                        if text.contains(b) {
-                            offenders.push(format!("{}: {b}", path.display()));
-                        }
-                    }
-                }
-            }
-        }
-        let mut offenders = Vec::new();
-        walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &banned,
-            &mut offenders,
-        );
-        assert!(
-            offenders.is_empty(),
-            "run queries with load_on/get_result_on/execute_on and select columns::<T>(): \
-             {offenders:?}"
-        );
-    }
-
-    /// Diesel binds LIMIT as a parameter, which makes SQLite re-prepare at every execution:
-    /// `.first()` is banned from the tool's queries (see the module docs).
-    #[test]
-    fn queries_do_not_use_first() {
-        fn walk(dir: &std::path::Path, offenders: &mut Vec<String>) {
-            for entry in std::fs::read_dir(dir).unwrap().flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, offenders);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    if text.contains(concat!(".fir", "st(conn")) {
-                        offenders.push(path.display().to_string());
-                    }
-                }
-            }
-        }
-        let mut offenders = Vec::new();
-        walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &mut offenders,
-        );
-        assert!(
-            offenders.is_empty(),
-            "use get_result or load instead of first in {offenders:?}"
-        );
-    }
 }

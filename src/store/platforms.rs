@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{deployments, platforms};
+use super::schema::{deployments, platform_webservices, platforms};
 use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 
 /// Where a registration came from.
@@ -236,4 +236,57 @@ pub fn remove_deployment(
     let n =
         diesel::delete(deployments::table.find((platform_id, deployment_id))).execute_on(conn)?;
     Ok(n > 0)
+}
+
+/// Stores (or replaces) the web service URL and token of a platform.
+pub fn set_webservice(
+    conn: &mut DbConn,
+    platform_id: &str,
+    url: &str,
+    token: &str,
+) -> StoreResult<()> {
+    let now = now_micros();
+    let exists = platform_webservices::table
+        .find(platform_id)
+        .count()
+        .get_result_on::<i64>(conn)?
+        > 0;
+    if exists {
+        diesel::update(platform_webservices::table.find(platform_id))
+            .set((
+                platform_webservices::url.eq(url),
+                platform_webservices::token.eq(token),
+                platform_webservices::updated_at.eq(now),
+            ))
+            .execute_on(conn)?;
+    } else {
+        diesel::insert_into(platform_webservices::table)
+            .values((
+                platform_webservices::platform_id.eq(platform_id),
+                platform_webservices::url.eq(url),
+                platform_webservices::token.eq(token),
+                platform_webservices::created_at.eq(now),
+                platform_webservices::updated_at.eq(now),
+            ))
+            .execute_on(conn)?;
+    }
+    Ok(())
+}
+
+/// Forgets a platform's web service token. Returns whether there was one.
+pub fn remove_webservice(conn: &mut DbConn, platform_id: &str) -> StoreResult<bool> {
+    Ok(diesel::delete(platform_webservices::table.find(platform_id)).execute_on(conn)? > 0)
+}
+
+/// The web service of a platform, if one is configured.
+pub fn webservice(
+    conn: &mut DbConn,
+    platform_id: &str,
+) -> StoreResult<Option<crate::moodle_ws::WebService>> {
+    Ok(platform_webservices::table
+        .find(platform_id)
+        .select((platform_webservices::url, platform_webservices::token))
+        .get_result_on::<(String, String)>(conn)
+        .optional()?
+        .map(|(url, token)| crate::moodle_ws::WebService { url, token }))
 }

@@ -143,3 +143,48 @@ pub fn group_counts(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<(i64
         .order(user_groups::group_id.asc())
         .load_on(conn)?)
 }
+
+/// The users of a platform among `ids`, or whose `sub` is among `subs`.
+pub fn by_ids_or_subs(
+    conn: &mut DbConn,
+    platform_id: &str,
+    ids: &[String],
+    subs: &[String],
+) -> StoreResult<Vec<User>> {
+    Ok(users::table
+        .filter(users::platform_id.eq(platform_id))
+        .filter(users::id.eq_any(ids).or(users::sub.eq_any(subs)))
+        .select(columns::<User>())
+        .load_on(conn)?)
+}
+
+/// The names of users by id.
+pub fn names_of(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> StoreResult<std::collections::HashMap<String, String>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name))
+        .load_on::<(String, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The users with these ids.
+pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> StoreResult<Vec<User>> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select(columns::<User>())
+        .load_on(conn)?)
+}
+
+/// The user `sub` of a platform, if the tool knows them.
+pub fn find_by_sub(conn: &mut DbConn, platform_id: &str, sub: &str) -> StoreResult<Option<User>> {
+    Ok(users::table
+        .filter(users::platform_id.eq(platform_id))
+        .filter(users::sub.eq(sub))
+        .select(columns::<User>())
+        .get_result_on(conn)
+        .optional()?)
+}

@@ -8,9 +8,9 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::grades::outbox;
 use crate::lti::roles::ToolRole;
 use crate::state::AppState;
+use crate::store::outbox;
 use crate::web::error::{AppError, AppResult};
 
 use super::session::AnySession;

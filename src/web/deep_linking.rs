@@ -7,7 +7,6 @@ use minijinja::context;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::access::grants;
 use crate::grades::delivery::LINE_ITEM_TAG;
 use crate::i18n;
 use crate::lti::deep_linking::{
@@ -16,6 +15,7 @@ use crate::lti::deep_linking::{
 use crate::lti::oidc::random_token;
 use crate::lti::roles::ToolRole;
 use crate::state::AppState;
+use crate::store::grants;
 use crate::web::error::{AppError, AppResult};
 
 use super::session::Session;

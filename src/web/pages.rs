@@ -44,15 +44,7 @@ pub async fn landing(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 
 /// `GET /health`: 200 when the database answers.
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let ok = state
-        .db
-        .run(|conn| {
-            use diesel::connection::SimpleConnection;
-            conn.batch_execute("SELECT 1")
-                .map_err(crate::store::StoreError::from)
-        })
-        .await
-        .is_ok();
+    let ok = state.db.run(crate::store::ping).await.is_ok();
     let body = serde_json::json!({ "status": if ok { "ok" } else { "unavailable" }, "version": env!("CARGO_PKG_VERSION") });
     if ok {
         HttpResponse::Ok().json(body)

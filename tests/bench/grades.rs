@@ -46,7 +46,7 @@ fn serve(exe: &str, db_url: &str, port: u16, worker: bool, concurrency: usize) -
 
 fn pending(db: &DbPool) -> i64 {
     let mut conn = db.get().unwrap();
-    cpre::grades::outbox::count_pending(&mut conn).unwrap()
+    cpre::store::outbox::count_pending(&mut conn).unwrap()
 }
 
 #[tokio::main]
@@ -126,9 +126,9 @@ async fn main() {
                         ..Default::default()
                     },
                 )?;
-                cpre::grades::outbox::enqueue(
+                cpre::store::outbox::enqueue(
                     conn,
-                    &cpre::grades::outbox::Completion {
+                    &cpre::store::outbox::Completion {
                         user_id: &user.id,
                         resource_link_id: &link,
                         contract_id: None,

@@ -700,7 +700,7 @@ fn seed(
             });
         }
         // The roster (NRPS) and the Moodle groups (web service), as a synchronisation leaves them.
-        cpre::roster::members::replace(conn, &context.id, &roster, now)?;
+        cpre::store::roster::replace(conn, &context.id, &roster, now)?;
         let groups: Vec<CourseGroup> = courses
             .iter()
             .map(|c| CourseGroup {
@@ -711,7 +711,7 @@ fn seed(
                 description: String::new(),
             })
             .collect();
-        cpre::roster::groups::replace(conn, &context.id, &groups, &ws_members, now)?;
+        cpre::store::groups::replace(conn, &context.id, &groups, &ws_members, now)?;
         Ok(())
     })
     .unwrap_or_else(|e| panic!("seeding: {e}"));

@@ -153,9 +153,9 @@ async fn the_journal_is_paged() {
         .run(move |conn| {
             let platform_id = cpre::store::contexts::get(conn, &context_id)?.platform_id;
             for i in 0..60 {
-                cpre::access::audit::record(
+                cpre::store::audit::record(
                     conn,
-                    &cpre::access::audit::NewAuditEntry {
+                    &cpre::store::audit::NewAuditEntry {
                         platform_id: &platform_id,
                         context_id: Some(&context_id),
                         actor_user_id: None,

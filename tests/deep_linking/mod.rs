@@ -74,7 +74,7 @@ async fn a_configured_course_offers_its_own_years(app: TestApp) {
     }
 
     // The next year opened: current first, then the previous one still open.
-    let actor = cpre::access::audit::Actor {
+    let actor = cpre::store::audit::Actor {
         platform_id: applied.context.platform_id.clone(),
         user_id: None,
         label: "test".into(),
@@ -241,7 +241,7 @@ async fn teacher_places_the_contract(app: TestApp) {
                 .select(users::id)
                 .get_result(conn)?;
             let context: String = contexts::table.select(contexts::id).get_result(conn)?;
-            cpre::access::grants::is_designer(conn, &context, &user)
+            cpre::store::grants::is_designer(conn, &context, &user)
         })
         .await
         .unwrap();

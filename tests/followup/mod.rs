@@ -96,8 +96,8 @@ pub async fn store_roster(app: &TestApp, members: serde_json::Value, groups: ser
                 .select(contexts::id)
                 .get_result(conn)?;
             let now = cpre::store::now_micros();
-            cpre::roster::members::replace(conn, &ctx, &members, now)?;
-            cpre::roster::groups::replace(conn, &ctx, &names, &groups, now)?;
+            cpre::store::roster::replace(conn, &ctx, &members, now)?;
+            cpre::store::groups::replace(conn, &ctx, &names, &groups, now)?;
             Ok(())
         })
         .await

@@ -82,7 +82,7 @@ async fn teachers_and_staff_are_not_students_to_remind(app: TestApp) {
                     {"id": 700, "roles": [{"shortname": "student"}]},
                 ]))
                 .unwrap();
-            cpre::roster::groups::replace_roles(conn, &ctx, &users)
+            cpre::store::groups::replace_roles(conn, &ctx, &users)
         })
         .await
         .unwrap();

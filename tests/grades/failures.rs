@@ -10,7 +10,7 @@ use crate::support::app::TestApp;
 use crate::support::db::Backend;
 use crate::support::platform::LaunchSpec;
 
-fn seconds_until(row: &cpre::grades::outbox::OutboxRow) -> f64 {
+fn seconds_until(row: &cpre::store::outbox::OutboxRow) -> f64 {
     (row.next_attempt_at - row.last_attempt_at.unwrap()) as f64 / 1e6
 }
 
@@ -288,7 +288,7 @@ async fn retries_end_with_a_failure_kept_and_retryable() {
     let n = app
         .state
         .db
-        .run(move |conn| cpre::grades::outbox::retry(conn, Some(&row_id), None))
+        .run(move |conn| cpre::store::outbox::retry(conn, Some(&row_id), None))
         .await
         .unwrap();
     assert_eq!(n, 1);

@@ -58,7 +58,7 @@ async fn killed_during_delivery_is_not_a_duplicate(app: TestApp) {
     let pool = cpre::store::DbPool::open(&db.url, 1).unwrap();
     let row_id = id.clone();
     let row = pool
-        .run(move |conn| cpre::grades::outbox::get(conn, &row_id))
+        .run(move |conn| cpre::store::outbox::get(conn, &row_id))
         .await
         .unwrap()
         .unwrap();
@@ -165,7 +165,7 @@ async fn claims_never_overlap_across_pools() {
                 loop {
                     let now = cpre::store::now_micros();
                     let rows = pool
-                        .run(move |conn| cpre::grades::outbox::claim(conn, now, 60_000_000, 2))
+                        .run(move |conn| cpre::store::outbox::claim(conn, now, 60_000_000, 2))
                         .await
                         .unwrap();
                     if rows.is_empty() {

@@ -26,7 +26,7 @@ pub async fn make_due(app: &TestApp, id: &str) {
 }
 
 /// Waits (up to `secs`) until the outbox row is no longer pending.
-pub async fn wait_settled(app: &TestApp, id: &str, secs: u64) -> cpre::grades::outbox::OutboxRow {
+pub async fn wait_settled(app: &TestApp, id: &str, secs: u64) -> cpre::store::outbox::OutboxRow {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     loop {
         let row = app.outbox_row(id).await;

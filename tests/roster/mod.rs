@@ -22,20 +22,20 @@ async fn context_id(app: &TestApp) -> String {
         .unwrap()
 }
 
-async fn members(app: &TestApp, context: &str) -> Vec<cpre::roster::RosterMember> {
+async fn members(app: &TestApp, context: &str) -> Vec<cpre::store::roster::RosterMember> {
     let id = context.to_string();
     app.state
         .db
-        .run(move |conn| cpre::roster::members(conn, &id))
+        .run(move |conn| cpre::store::roster::members(conn, &id))
         .await
         .unwrap()
 }
 
-async fn never_launched(app: &TestApp, context: &str) -> Vec<cpre::roster::RosterMember> {
+async fn never_launched(app: &TestApp, context: &str) -> Vec<cpre::store::roster::RosterMember> {
     let id = context.to_string();
     app.state
         .db
-        .run(move |conn| cpre::roster::never_launched(conn, &id))
+        .run(move |conn| cpre::store::roster::never_launched(conn, &id))
         .await
         .unwrap()
 }
@@ -161,7 +161,7 @@ async fn a_failed_fetch_keeps_the_roster_and_records_why() {
     let sync = app
         .state
         .db
-        .run(move |conn| cpre::roster::members::sync_state(conn, &id))
+        .run(move |conn| cpre::store::roster::sync_state(conn, &id))
         .await
         .unwrap()
         .unwrap();
@@ -257,7 +257,7 @@ async fn store_token(app: &TestApp, token: &str) {
                 &platform.client_id,
             )?
             .unwrap();
-            cpre::roster::groups::set_webservice(conn, &p.id, &url, &token)
+            cpre::store::platforms::set_webservice(conn, &p.id, &url, &token)
         })
         .await
         .unwrap();
@@ -314,8 +314,8 @@ async fn group_names_come_from_the_web_service(app: TestApp) {
         .db
         .run(move |conn| {
             Ok((
-                cpre::roster::groups::overview(conn, &id)?,
-                cpre::roster::groups::member_groups(conn, &id)?,
+                cpre::store::groups::overview(conn, &id)?,
+                cpre::store::groups::member_groups(conn, &id)?,
             ))
         })
         .await
@@ -364,7 +364,7 @@ async fn without_a_token_groups_show_by_id_and_a_wrong_token_is_reported() {
     let overview = app
         .state
         .db
-        .run(move |conn| cpre::roster::groups::overview(conn, &id))
+        .run(move |conn| cpre::store::groups::overview(conn, &id))
         .await
         .unwrap();
     assert_eq!(overview.len(), 2);
@@ -397,7 +397,7 @@ async fn without_a_token_groups_show_by_id_and_a_wrong_token_is_reported() {
     let sync = app
         .state
         .db
-        .run(move |conn| cpre::roster::members::sync_state(conn, &id))
+        .run(move |conn| cpre::store::roster::sync_state(conn, &id))
         .await
         .unwrap()
         .unwrap();

@@ -185,9 +185,9 @@ impl TestApp {
                     .into_iter()
                     .next()
                     .expect("a launch recorded a placement");
-                cpre::grades::outbox::enqueue(
+                cpre::store::outbox::enqueue(
                     conn,
-                    &cpre::grades::outbox::Completion {
+                    &cpre::store::outbox::Completion {
                         user_id: &user_id,
                         resource_link_id: &link_id,
                         contract_id: None,
@@ -223,11 +223,11 @@ impl TestApp {
     }
 
     /// Rows of the outbox.
-    pub async fn outbox_row(&self, id: &str) -> cpre::grades::outbox::OutboxRow {
+    pub async fn outbox_row(&self, id: &str) -> cpre::store::outbox::OutboxRow {
         let id = id.to_string();
         self.state
             .db
-            .run(move |conn| cpre::grades::outbox::get(conn, &id))
+            .run(move |conn| cpre::store::outbox::get(conn, &id))
             .await
             .unwrap()
             .expect("outbox row")

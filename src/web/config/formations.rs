@@ -11,9 +11,9 @@ use crate::course::editing::{self, EditError, FieldProblem, FormationEdit};
 use crate::course::{Contact, versions};
 use crate::questionnaire::model::AttributeType;
 use crate::questionnaire::{AttributeValue, FormationItem};
-use crate::roster::groups::{self, GroupOverview};
 use crate::state::AppState;
 use crate::store::formations::{self, FormationRow};
+use crate::store::groups::{self, GroupOverview};
 use crate::store::{DbConn, StoreResult, questionnaire_versions};
 use crate::web::error::AppResult;
 

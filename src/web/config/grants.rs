@@ -4,10 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use minijinja::context;
 
-use crate::access::grants::{DESIGNER, GESTIONNAIRE};
 use crate::access::manage::{self, GrantError};
 use crate::state::AppState;
 use crate::store::formations;
+use crate::store::grants::{DESIGNER, GESTIONNAIRE};
 use crate::web::error::{AppError, AppResult};
 
 use super::super::staff::Staff;

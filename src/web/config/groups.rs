@@ -8,9 +8,9 @@ use minijinja::context;
 use serde::Serialize;
 
 use crate::course::editing::{self, EditError, FieldProblem};
-use crate::roster::groups::{self, GroupOverview};
 use crate::state::AppState;
 use crate::store::formations::{self, FormationRow};
+use crate::store::groups::{self, GroupOverview};
 use crate::store::{DbConn, StoreResult};
 use crate::web::error::AppResult;
 

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::access::audit::{self, action};
 use crate::state::AppState;
+use crate::store::audit::{self, action};
 use crate::web::error::AppResult;
 
 use super::super::staff::Staff;

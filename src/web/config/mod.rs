@@ -22,11 +22,11 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use minijinja::Value;
 
-use crate::access::audit::Actor;
 use crate::course::CourseError;
 use crate::course::drafts::DraftError;
 use crate::course::editing::{EditError, FieldProblem};
 use crate::course::years::YearError;
+use crate::store::audit::Actor;
 use crate::web::error::{AppError, AppResult};
 
 use super::contract::{see_other, with_status};

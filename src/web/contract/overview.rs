@@ -22,7 +22,7 @@ pub struct Overview {
     /// The student's other contracts signed at least once (other years, other formations).
     pub others: Vec<OtherContract>,
     /// Staff comments addressed to the student (an amendment's reason among them).
-    pub comments: Vec<crate::followup::comments::Comment>,
+    pub comments: Vec<crate::store::comments::Comment>,
 }
 
 /// A line of « Vos autres contrats ».
@@ -66,7 +66,7 @@ pub fn load_with(
         })
         .collect();
     let comments = match &current {
-        Some(id) => crate::followup::comments::of_contract(conn, id, false)?,
+        Some(id) => crate::store::comments::of_contract(conn, id, false)?,
         None => Vec::new(),
     };
     Ok(Overview {

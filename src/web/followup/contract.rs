@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::{ContractError, ContractState};
 use crate::export::pdf::{self, PdfDocument, PdfItem, PdfSection};
-use crate::followup::comments;
 use crate::followup::record::{self, Record};
 use crate::state::AppState;
+use crate::store::comments;
 use crate::web::error::{AppError, AppResult};
 
 use super::super::config::{field, text, write};
@@ -128,7 +128,7 @@ async fn decide<T: Send + 'static>(
     act: impl FnOnce(
         &mut crate::store::DbConn,
         &crate::followup::Scope,
-        &crate::access::audit::Actor,
+        &crate::store::audit::Actor,
         &str,
     ) -> Result<Option<T>, ContractError>
     + Send

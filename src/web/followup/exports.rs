@@ -7,7 +7,6 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use tokio::sync::mpsc;
 
-use crate::access::audit::action;
 use crate::contract::ContractError;
 use crate::course::routing::Refusal;
 use crate::export::table::ExportError;
@@ -15,6 +14,7 @@ use crate::export::{XlsxSheet, csv_finish, csv_row, csv_start};
 use crate::followup::Scope;
 use crate::followup::export::Export;
 use crate::state::AppState;
+use crate::store::audit::action;
 use crate::web::error::{AppError, AppResult};
 
 use super::super::config::write;

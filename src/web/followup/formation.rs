@@ -179,7 +179,7 @@ pub async fn show(
         .db
         .run(move |conn| {
             let marked = if can_mark {
-                crate::roster::not_students::marked(conn, &ctx)?
+                crate::store::roster::marked(conn, &ctx)?
             } else {
                 Vec::new()
             };

@@ -17,9 +17,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use minijinja::Value;
 
-use crate::access::audit::Actor;
 use crate::access::scope::{ScopedFormation, StaffScope};
 use crate::followup::Scope;
+use crate::store::audit::Actor;
 use crate::web::error::{AppError, AppResult};
 
 use super::contract::{see_other, with_status};

@@ -5,8 +5,8 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::roster::{members, not_students};
 use crate::state::AppState;
+use crate::store::roster::{self as members, self as not_students};
 use crate::web::error::{AppError, AppResult};
 
 use super::super::config::field;
@@ -23,7 +23,7 @@ async fn change(
     form: &[(String, String)],
     change: fn(
         &mut crate::store::DbConn,
-        &crate::access::audit::Actor,
+        &crate::store::audit::Actor,
         &str,
         &str,
     ) -> crate::store::StoreResult<bool>,

@@ -6,10 +6,10 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use minijinja::context;
 
-use crate::access::audit::action;
 use crate::export::Table;
 use crate::followup::dashboard::{self, ListRow, NOT_STARTED, Sort};
 use crate::state::AppState;
+use crate::store::audit::action;
 use crate::web::error::{AppError, AppResult};
 
 use super::super::config::{fields, write};
