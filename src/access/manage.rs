@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::store::audit::{Actor, action};
 use crate::store::formations::{self, FormationRow};
 use crate::store::grants::{self, DESIGNER, GESTIONNAIRE, Grant};
+use crate::store::ids::{FormationId, UserId};
 use crate::store::roster;
 use crate::store::users::{User, UserIdentity};
 use crate::store::{DbConn, StoreError, context_launches, users};
@@ -50,7 +51,7 @@ pub struct Person {
 /// People of a course: users who launched the tool there, and members of its roster, by name.
 pub fn people(conn: &mut DbConn, context_id: &str) -> Result<Vec<Person>, StoreError> {
     let mut by_sub: BTreeMap<String, Person> = BTreeMap::new();
-    let launched: Vec<String> = context_launches::of_context(conn, context_id)?
+    let launched: Vec<UserId> = context_launches::of_context(conn, context_id)?
         .into_iter()
         .map(|(id, ..)| id)
         .collect();
@@ -125,7 +126,7 @@ pub fn grant(
     context_id: &str,
     user: &User,
     role: &str,
-    formation_ids: &[String],
+    formation_ids: &[FormationId],
 ) -> Result<(), GrantError> {
     let course_formations = formations::of_context(conn, context_id)?;
     let targets: Vec<&FormationRow> = match role {
@@ -140,7 +141,7 @@ pub fn grant(
                     course_formations
                         .iter()
                         .find(|f| f.id == *id)
-                        .ok_or_else(|| GrantError::UnknownFormation(id.clone()))
+                        .ok_or_else(|| GrantError::UnknownFormation(id.to_string()))
                 })
                 .collect::<Result<_, _>>()?
         }

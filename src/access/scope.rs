@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::lti::roles::ToolRole;
 use crate::store::formations::{self, FormationRow};
+use crate::store::ids::FormationId;
 use crate::store::{DbConn, StoreResult};
 
 use crate::store::grants::{self, DESIGNER, GESTIONNAIRE};
@@ -44,7 +45,7 @@ pub struct StaffScope {
 
 impl StaffScope {
     /// The ids of the visible formations: what staff queries put in their `WHERE`.
-    pub fn formation_ids(&self) -> Vec<String> {
+    pub fn formation_ids(&self) -> Vec<FormationId> {
         self.formations
             .iter()
             .map(|f| f.formation.id.clone())
@@ -112,7 +113,7 @@ pub fn resolve(
         return Ok(None);
     }
     let all = formations::of_context(conn, context_id)?;
-    let mut visible: BTreeMap<String, ScopedFormation> = BTreeMap::new();
+    let mut visible: BTreeMap<FormationId, ScopedFormation> = BTreeMap::new();
     if designer {
         for f in &all {
             visible.insert(

@@ -126,7 +126,7 @@ impl CourseOpts {
 
     pub fn reference(&self) -> CourseRef {
         CourseRef {
-            course: self.course.clone(),
+            course: self.course.clone().map(Into::into),
             issuer: self.issuer.clone(),
             client_id: self.client_id.clone(),
             context: self.context.clone(),

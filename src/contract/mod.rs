@@ -24,6 +24,7 @@ use crate::course::CourseError;
 use crate::course::routing::Refusal;
 use crate::course::versions::VersionError;
 use crate::failure::Kind;
+use crate::store::ids::ContractId;
 use crate::store::{DbConn, StoreError};
 
 /// Why a contract operation could not be done.
@@ -53,13 +54,13 @@ pub enum ContractError {
     /// The transition asked for does not apply to the contract's state.
     #[error("contract {id} is {state}: cannot {action}")]
     WrongState {
-        id: String,
+        id: ContractId,
         state: String,
         action: &'static str,
     },
     /// A stored signed content no longer matches its fingerprint.
     #[error("signed content of contract {0} does not match its fingerprint")]
-    Tampered(String),
+    Tampered(ContractId),
     /// Stored data that does not read back.
     #[error("stored contract data is invalid: {0}")]
     Corrupt(String),

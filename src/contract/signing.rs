@@ -164,7 +164,7 @@ pub fn sign(conn: &mut DbConn, seal: Seal<'_>) -> Result<Option<Signature>, Cont
     let mut content = seal.content;
     content.format = CONTENT_FORMAT.to_owned();
     content.contract = ContractRef {
-        id: row.id.clone(),
+        id: row.id.to_string(),
         number: number.clone(),
         seq,
         academic_year: row.academic_year.clone(),

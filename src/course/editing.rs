@@ -9,6 +9,7 @@ use super::{Contact, CourseError, formation_data, versions};
 use crate::questionnaire::{AttributeValue, Diagnostic, Formation, FormationItem, Severity};
 use crate::store::audit::{Actor, action};
 use crate::store::formations::{self, Change, FormationRow, FormationSpec};
+use crate::store::ids::FormationId;
 use crate::store::{DbConn, StoreError};
 
 /// A problem with one field of a designer's form: `path` names the field (a JSON Pointer
@@ -401,7 +402,7 @@ pub fn set_mapping(
     conn: &mut DbConn,
     actor: &Actor,
     context_id: &str,
-    wanted: &BTreeMap<i64, String>,
+    wanted: &BTreeMap<i64, FormationId>,
 ) -> Result<bool, EditError> {
     let all = formations::of_context(conn, context_id)?;
     let codes: HashMap<&str, &str> = all
@@ -423,13 +424,13 @@ pub fn set_mapping(
         }
     }
     invalid(problems)?;
-    let before: BTreeMap<i64, String> = formations::groups_of_context(conn, context_id)?
+    let before: BTreeMap<i64, FormationId> = formations::groups_of_context(conn, context_id)?
         .into_iter()
         .collect();
-    let mapping: Vec<(i64, String)> = wanted.iter().map(|(g, f)| (*g, f.clone())).collect();
+    let mapping: Vec<(i64, FormationId)> = wanted.iter().map(|(g, f)| (*g, f.clone())).collect();
     let changed = formations::replace_groups(conn, context_id, &mapping)?;
     if changed {
-        let name = |m: &BTreeMap<i64, String>| -> BTreeMap<String, String> {
+        let name = |m: &BTreeMap<i64, FormationId>| -> BTreeMap<String, String> {
             m.iter()
                 .map(|(g, f)| {
                     (
@@ -462,7 +463,7 @@ pub fn set_formation_groups(
 ) -> Result<bool, EditError> {
     let row = formation(conn, context_id, id)?;
     let all = formations::of_context(conn, context_id)?;
-    let mut mapping: BTreeMap<i64, String> = formations::groups_of_context(conn, context_id)?
+    let mut mapping: BTreeMap<i64, FormationId> = formations::groups_of_context(conn, context_id)?
         .into_iter()
         .collect();
     let mut problems = Vec::new();

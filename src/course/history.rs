@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::store::ids::{ContractId, CourseId, UserId};
 use crate::store::users::{self, User};
 use crate::store::{DbConn, StoreResult, context_launches, contexts, contracts as contract_store};
 
@@ -13,7 +14,7 @@ pub const MAX_RESULTS: usize = 50;
 /// A contract in a student's history.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
-    pub contract_id: String,
+    pub contract_id: ContractId,
     pub academic_year: String,
     pub state: String,
     pub number: Option<String>,
@@ -50,7 +51,7 @@ pub fn search(
     if q.chars().count() < 2 {
         return Ok(Vec::new());
     }
-    let mut ids: BTreeSet<String> = context_launches::of_context(conn, context_id)?
+    let mut ids: BTreeSet<UserId> = context_launches::of_context(conn, context_id)?
         .into_iter()
         .map(|(id, ..)| id)
         .collect();
@@ -59,7 +60,7 @@ pub fn search(
         .into_iter()
         .map(|m| m.sub)
         .collect();
-    let ids: Vec<String> = ids.into_iter().collect();
+    let ids: Vec<UserId> = ids.into_iter().collect();
     let mut people = users::by_ids_or_subs(conn, platform_id, &ids, &roster)?;
     people.retain(|u| {
         norm(&u.name).contains(&q)
@@ -72,7 +73,7 @@ pub fn search(
             .cmp(&(norm(&b.family_name), norm(&b.given_name)))
     });
     people.truncate(MAX_RESULTS);
-    let mut titles: BTreeMap<String, String> = BTreeMap::new();
+    let mut titles: BTreeMap<CourseId, String> = BTreeMap::new();
     let mut out = Vec::new();
     for user in people {
         let mut years: BTreeMap<String, Vec<HistoryEntry>> = BTreeMap::new();

@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::questionnaire::{Formation, PreparedFormation};
 use crate::store::formations::FormationRow;
+use crate::store::ids::FormationId;
 
 /// A person or office to contact: the scolarité of a course, the referent of a formation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,7 +85,7 @@ pub fn formation_data(row: &FormationRow) -> Result<Formation, CourseError> {
     })
 }
 
-type PreparedCache = RwLock<HashMap<(String, i64), Arc<PreparedFormation>>>;
+type PreparedCache = RwLock<HashMap<(FormationId, i64), Arc<PreparedFormation>>>;
 
 /// Prepared formations by (id, updated_at): preparing renders Markdown and parses item
 /// conditions and the information text, done once per formation version per process.

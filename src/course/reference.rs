@@ -5,6 +5,7 @@
 //! from.
 
 use crate::store::contexts::{self, Context};
+use crate::store::ids::CourseId;
 use crate::store::platforms::{self, Platform};
 use crate::store::{DbConn, StoreError};
 
@@ -12,7 +13,7 @@ use crate::store::{DbConn, StoreError};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CourseRef {
     /// The tool's reference of the course (wins over the rest).
-    pub course: Option<String>,
+    pub course: Option<CourseId>,
     pub issuer: Option<String>,
     pub client_id: Option<String>,
     /// Moodle's course id (the LTI context id).
@@ -24,7 +25,7 @@ pub struct CourseRef {
 pub struct Candidate {
     pub issuer: String,
     pub client_id: String,
-    pub course: Option<String>,
+    pub course: Option<CourseId>,
 }
 
 /// Why a course reference names no course, or several. `code()` names the message

@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use super::{Scope, fold};
 pub use crate::store::followup::{ListRow, NOT_STARTED, STATES};
+use crate::store::ids::ContractId;
+use crate::store::ids::FormationId;
 use crate::store::{DbConn, StoreResult, followup, micros_to_datetime};
 
 /// Rows per page of the list.
@@ -108,7 +110,7 @@ pub fn choosing(
     scope: &Scope,
     year: &str,
     value: &str,
-) -> StoreResult<BTreeSet<String>> {
+) -> StoreResult<BTreeSet<ContractId>> {
     followup::choosing(conn, &scope.context_id, &scope.formation_ids, year, value)
 }
 
@@ -122,8 +124,8 @@ pub fn counts(rows: &[ListRow]) -> Counts {
 }
 
 /// Counts by state per formation id.
-pub fn counts_by_formation(rows: &[ListRow]) -> BTreeMap<String, Counts> {
-    let mut map: BTreeMap<String, Counts> = BTreeMap::new();
+pub fn counts_by_formation(rows: &[ListRow]) -> BTreeMap<FormationId, Counts> {
+    let mut map: BTreeMap<FormationId, Counts> = BTreeMap::new();
     for r in rows {
         map.entry(r.formation_id.clone()).or_default().add(&r.state);
     }
@@ -135,7 +137,7 @@ pub fn counts_by_formation(rows: &[ListRow]) -> BTreeMap<String, Counts> {
 pub fn dashboard(
     rows: Vec<ListRow>,
     filter: &Filter,
-    chose: Option<&BTreeSet<String>>,
+    chose: Option<&BTreeSet<ContractId>>,
 ) -> Dashboard {
     let counts = counts(&rows);
     let weeks = weeks(&rows, crate::store::now_micros());
@@ -248,7 +250,7 @@ mod tests {
     fn row(name: &str, state: &str, started: Option<i64>, signed: Option<i64>) -> ListRow {
         ListRow {
             sub: None,
-            contract_id: started.map(|_| format!("c-{name}")),
+            contract_id: started.map(|_| format!("c-{name}").into()),
             formation_id: "f".into(),
             name: name.into(),
             family_name: name.into(),
@@ -299,7 +301,7 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(dashboard(rows.clone(), &state, None).rows[0].name, "Anne");
-        let chose: BTreeSet<String> = ["c-Zoé".to_string()].into();
+        let chose: BTreeSet<ContractId> = [ContractId::from("c-Zoé")].into();
         let d = dashboard(rows.clone(), &Filter::default(), Some(&chose));
         assert_eq!(d.rows.len(), 1);
         let by_state = Filter {

@@ -13,6 +13,7 @@ use crate::questionnaire::{
 };
 use crate::store::DbConn;
 use crate::store::followup::{self, ExportRow};
+use crate::store::ids::{ContractId, FormationId};
 
 /// Contracts read per query.
 pub const BATCH: usize = 500;
@@ -20,7 +21,7 @@ pub const BATCH: usize = 500;
 /// A prepared export: headers, the contracts in order, the questionnaires they use.
 pub struct Export {
     pub headers: Vec<String>,
-    ids: Vec<String>,
+    ids: Vec<ContractId>,
     /// The question of each answer column.
     columns: Vec<String>,
     /// By version id: the questionnaire and its `key vN` label.
@@ -40,7 +41,7 @@ impl Export {
         lang: &str,
         tz: chrono_tz::Tz,
     ) -> Result<Export, ContractError> {
-        let (ids, version_ids): (Vec<String>, Vec<String>) =
+        let (ids, version_ids): (Vec<ContractId>, Vec<String>) =
             followup::export_order(conn, &scope.context_id, &scope.formation_ids, year)?
                 .into_iter()
                 .unzip();
@@ -118,14 +119,14 @@ impl Export {
         conn: &mut DbConn,
         mut sink: impl FnMut(Vec<String>) -> Result<(), E>,
     ) -> Result<Result<(), E>, ContractError> {
-        let mut envs: HashMap<String, Environment> = HashMap::new();
+        let mut envs: HashMap<FormationId, Environment> = HashMap::new();
         let state = |s: &str| crate::i18n::message(&self.lang, &format!("followup.state.{s}"));
         let when = |t: Option<i64>| {
             t.map(|t| crate::i18n::format_datetime(t, self.tz))
                 .unwrap_or_default()
         };
         for chunk in self.ids.chunks(BATCH) {
-            let mut by_id: HashMap<String, ExportRow> = followup::export_rows(conn, chunk)?
+            let mut by_id: HashMap<ContractId, ExportRow> = followup::export_rows(conn, chunk)?
                 .into_iter()
                 .map(|r| (r.id.clone(), r))
                 .collect();

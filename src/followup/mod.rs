@@ -10,13 +10,14 @@ pub mod export;
 pub mod record;
 
 use crate::access::scope::{Rights, StaffScope};
+use crate::store::ids::FormationId;
 
 /// What a staff query may touch: one course, some of its formations.
 #[derive(Debug, Clone)]
 pub struct Scope {
     pub context_id: String,
     /// The visible formations' ids (empty: nothing is visible).
-    pub formation_ids: Vec<String>,
+    pub formation_ids: Vec<FormationId>,
 }
 
 impl Scope {

@@ -14,6 +14,7 @@ use crate::store::audit::{Actor, action};
 use crate::store::comments::{self, Comment};
 use crate::store::contracts::{self, ContractRow, EventRow};
 use crate::store::formations::FormationRow;
+use crate::store::ids::UserId;
 use crate::store::users::User;
 use crate::store::{DbConn, StoreResult};
 
@@ -125,12 +126,12 @@ pub fn open(
         })
         .collect();
     let raw_events = contracts::events_of(conn, &contract.id)?;
-    let mut actor_ids: Vec<String> = raw_events
+    let mut actor_ids: Vec<UserId> = raw_events
         .iter()
         .filter_map(|e| e.actor_id.clone())
         .collect();
     actor_ids.extend(contract.validated_by.clone());
-    let names: HashMap<String, String> = crate::store::users::names_of(conn, &actor_ids)?;
+    let names: HashMap<UserId, String> = crate::store::users::names_of(conn, &actor_ids)?;
     let events = raw_events.into_iter().map(|e| event(e, &names)).collect();
     let comments = comments::of_contract(conn, &contract.id, true)?;
     let year_closed =
@@ -155,7 +156,7 @@ pub fn open(
     }))
 }
 
-fn event(e: EventRow, names: &HashMap<String, String>) -> Event {
+fn event(e: EventRow, names: &HashMap<UserId, String>) -> Event {
     let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
     Event {
         actor: e.actor_id.as_ref().and_then(|a| names.get(a).cloned()),

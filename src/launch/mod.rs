@@ -125,7 +125,7 @@ impl Launcher {
         let mut row = OidcState {
             state: state_value.clone(),
             nonce: nonce.clone(),
-            platform_id: String::new(),
+            platform_id: Default::default(),
             deployment_id: init.lti_deployment_id.clone(),
             target_link_uri: init.target_link_uri.clone(),
             browser_hash: hash_secret(&browser_secret),
@@ -313,7 +313,7 @@ impl Launcher {
         let mut row = SessionRow {
             id: session_id.clone(),
             platform_id: platform.id.clone(),
-            user_id: String::new(),
+            user_id: Default::default(),
             context_id: None,
             resource_link_id: None,
             deployment_id: verified.deployment_id.clone(),

@@ -1,6 +1,7 @@
 //! The audit log: who read which contract, exported what, validated, commented or changed the
 //! configuration, and when. Designers of a course read its log.
 
+use super::ids::{CourseId, PlatformId, UserId};
 use diesel::prelude::*;
 
 use crate::store::schema::audit_log;
@@ -51,9 +52,9 @@ pub mod action {
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct AuditEntry {
     pub id: String,
-    pub platform_id: String,
-    pub context_id: Option<String>,
-    pub actor_user_id: Option<String>,
+    pub platform_id: PlatformId,
+    pub context_id: Option<CourseId>,
+    pub actor_user_id: Option<UserId>,
     /// The actor's name at the time (kept if the user row goes away).
     pub actor_label: String,
     pub action: String,
@@ -80,9 +81,9 @@ pub struct NewAuditEntry<'a> {
 /// Who changes a course's configuration, for the audit log.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub platform_id: String,
+    pub platform_id: PlatformId,
     /// The tool's user (none for the operator's command line).
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     /// The name recorded in the log.
     pub label: String,
 }

@@ -1,5 +1,6 @@
 //! Staff comments on a contract: private to staff, or visible to the student on their contract.
 
+use super::ids::{ContractId, UserId};
 use diesel::prelude::*;
 
 use crate::store::schema::contract_comments;
@@ -17,8 +18,8 @@ pub const MAX_LEN: usize = 4000;
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Comment {
     pub id: String,
-    pub contract_id: String,
-    pub author_id: Option<String>,
+    pub contract_id: ContractId,
+    pub author_id: Option<UserId>,
     pub author_label: String,
     pub visibility: String,
     pub body: String,

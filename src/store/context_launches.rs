@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::ids::UserId;
 use super::schema::{context_launches, users};
 use super::{DbConn, RunOnBackend, StoreResult};
 
@@ -52,7 +53,7 @@ pub fn record(
 pub fn of_context(
     conn: &mut DbConn,
     context_id: &str,
-) -> StoreResult<Vec<(String, String, i64, i64)>> {
+) -> StoreResult<Vec<(UserId, String, i64, i64)>> {
     Ok(context_launches::table
         .inner_join(users::table)
         .filter(context_launches::context_id.eq(context_id))

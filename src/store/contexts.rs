@@ -1,5 +1,6 @@
 //! Courses (LTI contexts) and activity placements (resource links) as seen in launches.
 
+use super::ids::{CourseId, PlatformId};
 use diesel::prelude::*;
 
 use super::schema::{contexts, resource_links};
@@ -9,8 +10,8 @@ use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 #[diesel(table_name = contexts)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Context {
-    pub id: String,
-    pub platform_id: String,
+    pub id: CourseId,
+    pub platform_id: PlatformId,
     pub lti_id: String,
     pub label: String,
     pub title: String,
@@ -24,7 +25,7 @@ pub struct Context {
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ResourceLink {
     pub id: String,
-    pub context_id: String,
+    pub context_id: CourseId,
     pub lti_id: String,
     pub deployment_id: String,
     pub title: String,
@@ -77,7 +78,7 @@ pub fn upsert(conn: &mut DbConn, platform_id: &str, seen: &ContextSeen) -> Store
             c.id
         }
         None => {
-            let id = new_id();
+            let id = CourseId::new();
             diesel::insert_into(contexts::table)
                 .values((
                     contexts::id.eq(&id),

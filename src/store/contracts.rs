@@ -3,6 +3,7 @@
 //! Every student-facing query is scoped by the user id; staff queries (issue 5) by course and
 //! formation: both are indexed (`contracts_user`, `contracts_staff_list`).
 
+use super::ids::{ContractId, CourseId, FormationId, UserId};
 use diesel::prelude::*;
 
 use super::schema::{
@@ -15,10 +16,10 @@ use super::{DbConn, RunOnBackend, StoreError, StoreResult, columns, new_id, now_
 #[diesel(table_name = contracts)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ContractRow {
-    pub id: String,
-    pub context_id: String,
-    pub formation_id: String,
-    pub user_id: String,
+    pub id: ContractId,
+    pub context_id: CourseId,
+    pub formation_id: FormationId,
+    pub user_id: UserId,
     pub academic_year: String,
     /// The questionnaire version the contract is answered with (kept for its whole life).
     pub questionnaire_version_id: String,
@@ -31,7 +32,7 @@ pub struct ContractRow {
     /// Incremented at every change; forms carry it to detect stale submissions.
     pub revision: i32,
     /// The earlier year's contract it was prefilled from.
-    pub previous_contract_id: Option<String>,
+    pub previous_contract_id: Option<ContractId>,
     /// `CPRE-2025-000042`, given at the first signature.
     pub number: Option<String>,
     /// Number of signed versions (0 for a draft never signed).
@@ -41,7 +42,7 @@ pub struct ContractRow {
     /// SHA-256 of the latest signed content.
     pub fingerprint: Option<String>,
     pub validated_at: Option<i64>,
-    pub validated_by: Option<String>,
+    pub validated_by: Option<UserId>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -52,7 +53,7 @@ pub struct ContractRow {
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct SignatureRow {
     pub id: String,
-    pub contract_id: String,
+    pub contract_id: ContractId,
     /// 1 for the first signature, 2 after an amendment…
     pub seq: i32,
     pub questionnaire_version_id: String,
@@ -60,7 +61,7 @@ pub struct SignatureRow {
     pub content: String,
     pub fingerprint: String,
     pub signed_at: i64,
-    pub signed_by: String,
+    pub signed_by: UserId,
 }
 
 /// One event of a contract's history.
@@ -69,10 +70,10 @@ pub struct SignatureRow {
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct EventRow {
     pub id: String,
-    pub contract_id: String,
+    pub contract_id: ContractId,
     /// `started`, `signed`, `reopened`, `validated`… (see `contract::event`).
     pub kind: String,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<UserId>,
     /// JSON object with the event's details.
     pub detail: String,
     pub at: i64,
@@ -94,7 +95,7 @@ pub struct NewContract<'a> {
 /// Inserts a contract; returns the row.
 pub fn insert(conn: &mut DbConn, new: &NewContract<'_>) -> StoreResult<ContractRow> {
     let now = now_micros();
-    let id = new_id();
+    let id = ContractId::new();
     diesel::insert_into(contracts::table)
         .values((
             contracts::id.eq(&id),
@@ -459,10 +460,10 @@ pub fn graded_placements(conn: &mut DbConn, contract_id: &str) -> StoreResult<Ve
 }
 
 /// The users with a contract in a course.
-pub fn users_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<String>> {
+pub fn users_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<UserId>> {
     Ok(contracts::table
         .filter(contracts::context_id.eq(context_id))
         .select(contracts::user_id)
         .distinct()
-        .load_on::<String>(conn)?)
+        .load_on::<UserId>(conn)?)
 }

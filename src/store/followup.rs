@@ -4,6 +4,7 @@
 //! formations of the staff member's scope and puts both in its `WHERE`
 //! (`followup::Scope`; `access::scope` decides them).
 
+use super::ids::{ContractId, FormationId};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use diesel::prelude::*;
@@ -24,11 +25,11 @@ pub const STATES: [&str; 5] = [NOT_STARTED, "draft", "signed", "validated", "reo
 /// One student of a formation: a contract, or someone who has not started.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListRow {
-    pub contract_id: Option<String>,
+    pub contract_id: Option<ContractId>,
     /// The LTI `sub` of a student who has not started (staff may mark them « pas un
     /// étudiant », `store::roster`).
     pub sub: Option<String>,
-    pub formation_id: String,
+    pub formation_id: FormationId,
     pub name: String,
     pub family_name: String,
     pub given_name: String,
@@ -52,7 +53,7 @@ pub struct ListRow {
 pub fn students(
     conn: &mut DbConn,
     context_id: &str,
-    formation_ids: &[String],
+    formation_ids: &[FormationId],
     year: &str,
 ) -> StoreResult<Vec<ListRow>> {
     if formation_ids.is_empty() {
@@ -61,8 +62,8 @@ pub fn students(
     /// A contract of the list with its student.
     #[derive(Queryable)]
     struct Listed {
-        id: String,
-        formation_id: String,
+        id: ContractId,
+        formation_id: FormationId,
         state: String,
         number: Option<String>,
         created_at: i64,
@@ -101,7 +102,7 @@ pub fn students(
         ))
         .load_on(conn)?;
     // (sub, formation id) of every contract: who has started where.
-    let mut with_contract: HashSet<(String, String)> = HashSet::with_capacity(listed.len());
+    let mut with_contract: HashSet<(String, FormationId)> = HashSet::with_capacity(listed.len());
     let mut rows: Vec<ListRow> = Vec::with_capacity(listed.len());
     for c in listed {
         with_contract.insert((c.sub, c.formation_id.clone()));
@@ -139,14 +140,14 @@ pub fn students(
 fn not_started(
     conn: &mut DbConn,
     context_id: &str,
-    formation_ids: &[String],
-    with_contract: &HashSet<(String, String)>,
+    formation_ids: &[FormationId],
+    with_contract: &HashSet<(String, FormationId)>,
 ) -> StoreResult<Vec<ListRow>> {
-    let formation_of_group: HashMap<i64, String> = formation_groups::table
+    let formation_of_group: HashMap<i64, FormationId> = formation_groups::table
         .filter(formation_groups::context_id.eq(context_id))
         .filter(formation_groups::formation_id.eq_any(formation_ids))
         .select((formation_groups::group_id, formation_groups::formation_id))
-        .load_on::<(i64, String)>(conn)?
+        .load_on::<(i64, FormationId)>(conn)?
         .into_iter()
         .collect();
     if formation_of_group.is_empty() {
@@ -272,7 +273,7 @@ fn not_started(
             .and_then(|u| launch_groups.get(u))
             .or_else(|| ws_groups.get(&m.sub))
             .map_or(&[], Vec::as_slice);
-        let formations: BTreeSet<&String> = groups
+        let formations: BTreeSet<&FormationId> = groups
             .iter()
             .filter_map(|g| formation_of_group.get(g))
             .collect();
@@ -306,14 +307,14 @@ fn not_started(
 pub fn choosing(
     conn: &mut DbConn,
     context_id: &str,
-    formation_ids: &[String],
+    formation_ids: &[FormationId],
     year: &str,
     value: &str,
-) -> StoreResult<BTreeSet<String>> {
+) -> StoreResult<BTreeSet<ContractId>> {
     let needle = serde_json::Value::String(value.to_owned());
     // The answers hold the value as a JSON string: narrow in SQL, confirm on the parsed JSON.
     let pattern = format!("%{}%", like_escape(&needle.to_string()));
-    let rows: Vec<(String, String)> = contracts::table
+    let rows: Vec<(ContractId, String)> = contracts::table
         .filter(contracts::context_id.eq(context_id))
         .filter(contracts::formation_id.eq_any(formation_ids))
         .filter(contracts::academic_year.eq(year))
@@ -348,7 +349,7 @@ fn like_escape(text: &str) -> String {
 pub fn find_contract(
     conn: &mut DbConn,
     context_id: &str,
-    formation_ids: &[String],
+    formation_ids: &[FormationId],
     id: &str,
 ) -> StoreResult<Option<ContractRow>> {
     if formation_ids.is_empty() || id.len() > 64 {
@@ -368,9 +369,9 @@ pub fn find_contract(
 pub fn export_order(
     conn: &mut DbConn,
     context_id: &str,
-    formation_ids: &[String],
+    formation_ids: &[FormationId],
     year: &str,
-) -> StoreResult<Vec<(String, String)>> {
+) -> StoreResult<Vec<(ContractId, String)>> {
     if formation_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -394,8 +395,8 @@ pub fn export_order(
 /// What an export writes of one contract besides its answers.
 #[derive(Debug, Clone, Queryable)]
 pub struct ExportRow {
-    pub id: String,
-    pub formation_id: String,
+    pub id: ContractId,
+    pub formation_id: FormationId,
     pub questionnaire_version_id: String,
     /// The answers (JSON).
     pub answers: String,
@@ -414,7 +415,7 @@ pub struct ExportRow {
 
 /// The export rows of contracts `ids` (a batch: the caller orders and pages them; the ids
 /// come from [`export_order`], already scoped).
-pub fn export_rows(conn: &mut DbConn, ids: &[String]) -> StoreResult<Vec<ExportRow>> {
+pub fn export_rows(conn: &mut DbConn, ids: &[ContractId]) -> StoreResult<Vec<ExportRow>> {
     Ok(contracts::table
         .inner_join(users::table)
         .inner_join(formations::table)

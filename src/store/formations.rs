@@ -1,18 +1,19 @@
 //! Formations of a course, the Moodle groups mapped to them, the course's configuration row, and the students no formation was found for.
 
+use super::ids::{CourseId, FormationId, UserId};
 use diesel::prelude::*;
 
 use super::schema::{course_configs, formation_groups, formations, unrouted_students, users};
 use super::users::User;
-use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
+use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
 
 /// A formation of a course (archived ones are kept: contracts point to them).
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = formations)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct FormationRow {
-    pub id: String,
-    pub context_id: String,
+    pub id: FormationId,
+    pub context_id: CourseId,
     /// Short code, unique in the course (`MATH`); appears in URLs and in `formation.code`.
     pub code: String,
     pub title: String,
@@ -48,7 +49,7 @@ pub struct FormationSpec {
 #[diesel(table_name = course_configs)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct CourseConfigRow {
-    pub context_id: String,
+    pub context_id: CourseId,
     /// `2025-2026`: the year of the contracts started now.
     pub academic_year: String,
     /// JSON of a `Contact` (the scolarité).
@@ -66,8 +67,8 @@ pub struct CourseConfigRow {
 #[diesel(table_name = unrouted_students)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct UnroutedRow {
-    pub context_id: String,
-    pub user_id: String,
+    pub context_id: CourseId,
+    pub user_id: UserId,
     /// JSON array of the Moodle group ids of the latest launch.
     pub group_ids: String,
     pub first_seen: i64,
@@ -195,7 +196,7 @@ pub fn upsert(
     conn: &mut DbConn,
     context_id: &str,
     spec: &FormationSpec,
-) -> StoreResult<(String, Change)> {
+) -> StoreResult<(FormationId, Change)> {
     let now = now_micros();
     match by_code(conn, context_id, &spec.code)? {
         Some(row) => {
@@ -224,7 +225,7 @@ pub fn upsert(
             Ok((row.id, Change::Updated))
         }
         None => {
-            let id = new_id();
+            let id = FormationId::new();
             diesel::insert_into(formations::table)
                 .values((
                     formations::id.eq(&id),
@@ -266,7 +267,10 @@ pub fn archive(conn: &mut DbConn, id: &str) -> StoreResult<()> {
 }
 
 /// The group → formation mapping of a course, by group id.
-pub fn groups_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<(i64, String)>> {
+pub fn groups_of_context(
+    conn: &mut DbConn,
+    context_id: &str,
+) -> StoreResult<Vec<(i64, FormationId)>> {
     Ok(formation_groups::table
         .filter(formation_groups::context_id.eq(context_id))
         .order(formation_groups::group_id.asc())
@@ -278,7 +282,7 @@ pub fn groups_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec
 pub fn replace_groups(
     conn: &mut DbConn,
     context_id: &str,
-    mapping: &[(i64, String)],
+    mapping: &[(i64, FormationId)],
 ) -> StoreResult<bool> {
     let mut wanted = mapping.to_vec();
     wanted.sort();

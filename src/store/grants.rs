@@ -1,6 +1,7 @@
 //! Staff grants per course: `designer` (everything in the course) and `gestionnaire` (follow,
 //! remind, export for some formations).
 
+use super::ids::{CourseId, FormationId, UserId};
 use diesel::prelude::*;
 
 use crate::store::schema::course_grants;
@@ -14,13 +15,13 @@ pub const GESTIONNAIRE: &str = "gestionnaire";
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Grant {
     pub id: String,
-    pub context_id: String,
-    pub user_id: String,
+    pub context_id: CourseId,
+    pub user_id: UserId,
     pub role: String,
     /// For a gestionnaire: the formation the grant covers.
-    pub formation_id: Option<String>,
+    pub formation_id: Option<FormationId>,
     /// The user who granted it (none for the operator or a deep-linking placement).
-    pub granted_by: Option<String>,
+    pub granted_by: Option<UserId>,
     pub created_at: i64,
 }
 

@@ -30,6 +30,7 @@ pub mod followup;
 pub mod formations;
 pub mod grants;
 pub mod groups;
+pub mod ids;
 pub mod keys;
 pub mod launches;
 pub mod line_items;

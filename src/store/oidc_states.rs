@@ -1,5 +1,6 @@
 //! OIDC login states: stored at login initiation, consumed exactly once at launch.
 
+use super::ids::PlatformId;
 use diesel::prelude::*;
 
 use super::schema::oidc_states;
@@ -11,7 +12,7 @@ use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
 pub struct OidcState {
     pub state: String,
     pub nonce: String,
-    pub platform_id: String,
+    pub platform_id: PlatformId,
     pub deployment_id: Option<String>,
     pub target_link_uri: String,
     /// SHA-256 (hex) of the secret put in the browser's state cookie.

@@ -2,6 +2,7 @@
 //! the change itself, with a snapshot of where and for whom it goes; claiming rows for
 //! delivery (a lease, and `SKIP LOCKED` on PostgreSQL), their bookkeeping, and status.
 
+use super::ids::{ContractId, CourseId, PlatformId, UserId};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -126,11 +127,11 @@ pub mod kind {
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct OutboxRow {
     pub id: String,
-    pub platform_id: String,
-    pub context_id: String,
+    pub platform_id: PlatformId,
+    pub context_id: CourseId,
     pub resource_link_id: String,
-    pub user_id: String,
-    pub contract_id: Option<String>,
+    pub user_id: UserId,
+    pub contract_id: Option<ContractId>,
     pub user_sub: String,
     pub lineitem_url: Option<String>,
     pub lineitems_url: Option<String>,
@@ -360,14 +361,14 @@ pub fn retry(conn: &mut DbConn, id: Option<&str>, platform_id: Option<&str>) -> 
 #[derive(Debug, Clone, Queryable, Serialize)]
 pub struct DeliveryStatus {
     pub id: String,
-    pub platform_id: String,
-    pub context_id: String,
+    pub platform_id: PlatformId,
+    pub context_id: CourseId,
     pub context_title: String,
-    pub user_id: String,
+    pub user_id: UserId,
     pub user_sub: String,
     pub user_name: String,
     pub person_sourcedid: String,
-    pub contract_id: Option<String>,
+    pub contract_id: Option<ContractId>,
     pub completed: bool,
     pub state: String,
     pub attempts: i32,

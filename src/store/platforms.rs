@@ -1,9 +1,10 @@
 //! Platform registrations (a Moodle site = issuer + client_id) and their queries.
 
+use super::ids::PlatformId;
 use diesel::prelude::*;
 
 use super::schema::{deployments, platform_webservices, platforms};
-use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
+use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
 
 /// Where a registration came from.
 pub mod source {
@@ -17,7 +18,7 @@ pub mod source {
 #[diesel(table_name = platforms)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Platform {
-    pub id: String,
+    pub id: PlatformId,
     pub issuer: String,
     pub client_id: String,
     pub name: String,
@@ -103,7 +104,7 @@ pub fn upsert(conn: &mut DbConn, spec: &PlatformSpec, origin: &str) -> StoreResu
             p.id
         }
         None => {
-            let id = new_id();
+            let id = PlatformId::new();
             diesel::insert_into(platforms::table)
                 .values(NewPlatform {
                     id: &id,

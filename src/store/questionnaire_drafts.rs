@@ -1,5 +1,6 @@
 //! Questionnaire drafts of a course: text being written in the designer's screens, kept until published (or dropped).
 
+use super::ids::CourseId;
 use diesel::prelude::*;
 
 use super::schema::questionnaire_drafts;
@@ -11,7 +12,7 @@ use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct DraftRow {
     pub id: String,
-    pub context_id: String,
+    pub context_id: CourseId,
     /// The key read from the text (`''` while the text does not tell).
     pub questionnaire_key: String,
     pub title: String,

@@ -1,5 +1,6 @@
 //! Published questionnaire versions of a course: immutable, numbered 1, 2, 3… per questionnaire key.
 
+use super::ids::CourseId;
 use diesel::prelude::*;
 
 use super::schema::questionnaire_versions;
@@ -11,7 +12,7 @@ use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct VersionRow {
     pub id: String,
-    pub context_id: String,
+    pub context_id: CourseId,
     pub questionnaire_key: String,
     /// 1 for the first version of a key in the course, then 2, 3…
     pub version: i32,

@@ -2,6 +2,7 @@
 //! secret is stored; a link is claimed while a registration runs, consumed when it succeeds,
 //! released when it fails, and never valid after it expires.
 
+use super::ids::PlatformId;
 use diesel::prelude::*;
 
 use super::schema::registration_invites;
@@ -16,7 +17,7 @@ pub struct Invite {
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,
-    pub platform_id: Option<String>,
+    pub platform_id: Option<PlatformId>,
 }
 
 /// Why an invite cannot be used.

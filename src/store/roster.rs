@@ -9,6 +9,7 @@
 //! designer or a gestionnaire (kept across roster synchronisations, audited). The staff
 //! lists apply the four in their SQL (`store::followup`).
 
+use super::ids::{CourseId, UserId};
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
@@ -57,7 +58,7 @@ pub struct RosterMember {
     pub first_seen_at: i64,
     pub synced_at: i64,
     /// The tool's user, when they launched in this course.
-    pub user_id: Option<String>,
+    pub user_id: Option<UserId>,
     pub first_launch_at: Option<i64>,
     pub last_launch_at: Option<i64>,
 }
@@ -91,7 +92,7 @@ pub fn members(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<RosterMem
         ))
         .select(columns::<RosterRow>())
         .load_on::<RosterRow>(conn)?;
-    let launched: HashMap<String, (String, i64, i64)> =
+    let launched: HashMap<String, (UserId, i64, i64)> =
         context_launches::of_context(conn, context_id)?
             .into_iter()
             .map(|(user_id, sub, first, last)| (sub, (user_id, first, last)))
@@ -217,7 +218,7 @@ pub fn replace(
 #[diesel(table_name = roster_syncs)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct SyncState {
-    pub context_id: String,
+    pub context_id: CourseId,
     pub synced_at: Option<i64>,
     pub members: i32,
     pub last_attempt_at: Option<i64>,

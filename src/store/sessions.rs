@@ -1,5 +1,6 @@
 //! Tool sessions created by a launch: who, in which course and placement, with which roles.
 
+use super::ids::{CourseId, PlatformId, UserId};
 use diesel::prelude::*;
 
 use super::contexts::Context;
@@ -13,10 +14,10 @@ use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
 pub struct SessionRow {
     /// SHA-256 (hex) of the session token; the token itself is never stored.
     pub id: String,
-    pub platform_id: String,
-    pub user_id: String,
+    pub platform_id: PlatformId,
+    pub user_id: UserId,
     /// The course; `None` for a launch outside any course.
-    pub context_id: Option<String>,
+    pub context_id: Option<CourseId>,
     pub resource_link_id: Option<String>,
     pub deployment_id: String,
     pub message_type: String,

@@ -1,16 +1,17 @@
 //! Users as seen in launches (one per platform and `sub`) and the Moodle groups they belong to.
 
+use super::ids::{PlatformId, UserId};
 use diesel::prelude::*;
 
 use super::schema::{user_groups, users};
-use super::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
+use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = users)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct User {
-    pub id: String,
-    pub platform_id: String,
+    pub id: UserId,
+    pub platform_id: PlatformId,
     pub sub: String,
     pub name: String,
     pub given_name: String,
@@ -53,7 +54,7 @@ pub fn upsert(conn: &mut DbConn, platform_id: &str, who: &UserIdentity) -> Store
             .execute_on(conn)?;
         return get(conn, &user.id);
     }
-    let id = new_id();
+    let id = UserId::new();
     diesel::insert_into(users::table)
         .values((
             users::id.eq(&id),
@@ -148,7 +149,7 @@ pub fn group_counts(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<(i64
 pub fn by_ids_or_subs(
     conn: &mut DbConn,
     platform_id: &str,
-    ids: &[String],
+    ids: &[UserId],
     subs: &[String],
 ) -> StoreResult<Vec<User>> {
     Ok(users::table
@@ -161,18 +162,18 @@ pub fn by_ids_or_subs(
 /// The names of users by id.
 pub fn names_of(
     conn: &mut DbConn,
-    ids: &[String],
-) -> StoreResult<std::collections::HashMap<String, String>> {
+    ids: &[UserId],
+) -> StoreResult<std::collections::HashMap<UserId, String>> {
     Ok(users::table
         .filter(users::id.eq_any(ids))
         .select((users::id, users::name))
-        .load_on::<(String, String)>(conn)?
+        .load_on::<(UserId, String)>(conn)?
         .into_iter()
         .collect())
 }
 
 /// The users with these ids.
-pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> StoreResult<Vec<User>> {
+pub fn by_ids(conn: &mut DbConn, ids: &[UserId]) -> StoreResult<Vec<User>> {
     Ok(users::table
         .filter(users::id.eq_any(ids))
         .select(columns::<User>())

@@ -481,7 +481,7 @@ fn seed(
 
     // The formations, with their answer profiles and their share of the population.
     let rows = cpre::store::formations::of_context(conn, &context.id).unwrap();
-    let groups: BTreeMap<String, i64> =
+    let groups: BTreeMap<cpre::store::ids::FormationId, i64> =
         cpre::store::formations::groups_of_context(conn, &context.id)
             .unwrap()
             .into_iter()
@@ -687,10 +687,10 @@ fn seed(
                     if pdf_typical.is_empty()
                         && answers.get("a_un_statut").and_then(AnswerValue::as_text) == Some("non")
                     {
-                        pdf_typical = row.id.clone();
+                        pdf_typical = row.id.to_string();
                     }
                     if answers.len() > pdf_longest.1 {
-                        pdf_longest = (row.id.clone(), answers.len());
+                        pdf_longest = (row.id.to_string(), answers.len());
                     }
                 }
             }
@@ -720,7 +720,7 @@ fn seed(
         "MATH has signed contracts"
     );
     Seeded {
-        context_id: context.id,
+        context_id: context.id.to_string(),
         year,
         formations: courses.into_iter().map(|c| c.row).collect(),
         states,

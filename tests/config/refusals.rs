@@ -112,7 +112,7 @@ async fn ids(app: &TestApp, d: &Staff) -> Ids {
         .unwrap()
         .to_owned();
     Ids {
-        formation: formation(app, "MATH").await.id,
+        formation: formation(app, "MATH").await.id.to_string(),
         version,
         draft,
     }

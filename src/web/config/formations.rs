@@ -20,6 +20,7 @@ use crate::web::error::AppResult;
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::{Designer, Flash, Problems, edit_error, field, fields, text, ticked, write};
+use crate::store::ids::FormationId;
 
 /// A formation with its groups, for lists.
 #[derive(Debug, Serialize)]
@@ -197,8 +198,8 @@ struct FormationPage {
     formation: FormationRow,
     keys: Vec<KeyChoice>,
     overview: Vec<GroupOverview>,
-    mapping: Vec<(i64, String)>,
-    codes: BTreeMap<String, String>,
+    mapping: Vec<(i64, FormationId)>,
+    codes: BTreeMap<FormationId, String>,
 }
 
 fn load_page(conn: &mut DbConn, context_id: &str, id: &str) -> Result<FormationPage, EditError> {

@@ -13,12 +13,13 @@ use crate::web::error::{AppError, AppResult};
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::{Designer, Flash, field, fields, text, write};
+use crate::store::ids::FormationId;
 
 async fn render(
     state: &AppState,
     d: &Designer,
     flash: Option<String>,
-    typed: (&str, &str, &[String]),
+    typed: (&str, &str, &[FormationId]),
     error: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
@@ -47,10 +48,10 @@ async fn render(
             formations => ser(&active),
             person => typed.0,
             role => typed.1,
-            chosen => typed.2.to_vec(),
+            chosen => ser(typed.2),
             flash => flash,
             error => error,
-            me => d.session.user.id.clone(),
+            me => d.session.user.id.to_string(),
             admin => d.session.tool_role == crate::lti::roles::ToolRole::Admin,
         },
     )
@@ -85,9 +86,9 @@ pub async fn add(
     d.check_csrf(&form)?;
     let person = text(&form, "person");
     let role = text(&form, "role");
-    let chosen: Vec<String> = fields(&form, "formation")
+    let chosen: Vec<FormationId> = fields(&form, "formation")
         .iter()
-        .map(|s| (*s).to_owned())
+        .map(|s| FormationId::from(*s))
         .collect();
     let result = if person.is_empty() {
         Err(GrantError::UnknownPerson(String::new()))

@@ -18,12 +18,13 @@ use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::formations::parse_group_ids;
 use super::{Designer, Flash, Problems, edit_error, text, write};
+use crate::store::ids::FormationId;
 
 #[derive(Debug, Serialize)]
 struct Line {
     group: GroupOverview,
     /// The formation id chosen (empty: none).
-    selected: String,
+    selected: FormationId,
     error: Option<String>,
 }
 
@@ -38,7 +39,7 @@ struct Unrouted {
 
 struct Data {
     overview: Vec<GroupOverview>,
-    mapping: BTreeMap<i64, String>,
+    mapping: BTreeMap<i64, FormationId>,
     formations: Vec<FormationRow>,
     unrouted: Vec<Unrouted>,
 }
@@ -72,7 +73,7 @@ fn load(conn: &mut DbConn, context_id: &str) -> StoreResult<Data> {
 fn render(
     d: &Designer,
     data: Data,
-    typed: Option<(&BTreeMap<i64, String>, &str, &str)>,
+    typed: Option<(&BTreeMap<i64, FormationId>, &str, &str)>,
     flash: Option<String>,
     problems: &Problems,
     status: StatusCode,
@@ -147,12 +148,12 @@ pub async fn save(
 ) -> AppResult<HttpResponse> {
     let d = Designer::of(staff)?;
     d.check_csrf(&form)?;
-    let mut wanted: BTreeMap<i64, String> = BTreeMap::new();
+    let mut wanted: BTreeMap<i64, FormationId> = BTreeMap::new();
     for (k, v) in form.iter() {
         if let Some(g) = k.strip_prefix("g.").and_then(|g| g.parse::<i64>().ok())
             && !v.is_empty()
         {
-            wanted.insert(g, v.clone());
+            wanted.insert(g, FormationId::from(v.as_str()));
         }
     }
     let (new_groups, new_formation) = (text(&form, "new_groups"), text(&form, "new_formation"));
@@ -182,7 +183,7 @@ pub async fn save(
                 ));
             }
             _ if !new_formation.is_empty() => {
-                wanted.insert(*g, new_formation.clone());
+                wanted.insert(*g, FormationId::from(new_formation.as_str()));
             }
             _ => {}
         }

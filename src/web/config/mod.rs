@@ -32,6 +32,7 @@ use crate::web::error::{AppError, AppResult};
 use super::contract::{see_other, with_status};
 use super::session::Session;
 use super::staff::Staff;
+use crate::store::ids::CourseId;
 
 /// A designer's request: the session (its course is the only one touched) and who acts.
 pub struct Designer {
@@ -53,7 +54,7 @@ impl Designer {
     }
 
     /// The session's course id (the scope of every query here).
-    pub fn context_id(&self) -> String {
+    pub fn context_id(&self) -> CourseId {
         self.session.context.id.clone()
     }
 

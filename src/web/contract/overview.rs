@@ -14,6 +14,7 @@ use crate::web::error::AppResult;
 use super::super::session::Session;
 use super::super::templates::{render, ser};
 use super::{FormationPath, contract_url, page_context, see_other, student_of};
+use crate::store::ids::ContractId;
 
 /// Everything the overview shows, read in one database call.
 pub struct Overview {
@@ -28,7 +29,7 @@ pub struct Overview {
 /// A line of « Vos autres contrats ».
 #[derive(Debug, Clone, Serialize)]
 pub struct OtherContract {
-    pub id: String,
+    pub id: ContractId,
     pub academic_year: String,
     pub formation: String,
     pub number: Option<String>,

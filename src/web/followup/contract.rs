@@ -297,7 +297,7 @@ pub async fn pdf(
         .contract
         .number
         .clone()
-        .unwrap_or_else(|| rec.contract.id.clone());
+        .unwrap_or_else(|| rec.contract.id.to_string());
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")
         .insert_header((header::CACHE_CONTROL, "no-store"))
