@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::lti::roles::ToolRole;
 use crate::store::audit::{self, NewAuditEntry};
+use crate::store::ids::{CourseId, PlatformId};
 use crate::store::outbox;
 use crate::store::platforms::{self, Platform, PlatformSpec, source};
 use crate::store::{DbConn, StoreError, StoreResult, carry_over as moves, contexts};
@@ -121,7 +122,7 @@ pub struct OtherRegistration {
 }
 
 /// The status of the registration `platform_id`.
-pub fn status(conn: &mut DbConn, platform_id: &str) -> StoreResult<PlatformStatus> {
+pub fn status(conn: &mut DbConn, platform_id: &PlatformId) -> StoreResult<PlatformStatus> {
     let platform = platforms::get(conn, platform_id)?;
     let deployments = platforms::deployments_of(conn, platform_id)?;
     let (courses, configured_courses) = contexts::count_of_platform(conn, platform_id)?;
@@ -177,7 +178,7 @@ pub enum Blocker {
 /// A course to carry over.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CarriedCourse {
-    pub context_id: String,
+    pub context_id: CourseId,
     pub lti_id: String,
     pub title: String,
     /// The new registration already saw this course in launches (nothing else): that empty
@@ -199,8 +200,8 @@ pub struct CarryOverPlan {
 /// What a carry-over of `from`'s courses to `to` would do; nothing is written.
 pub fn plan_carry_over(
     conn: &mut DbConn,
-    from_id: &str,
-    to_id: &str,
+    from_id: &PlatformId,
+    to_id: &PlatformId,
 ) -> Result<CarryOverPlan, CarryOverError> {
     if from_id == to_id {
         return Err(CarryOverError::Same);
@@ -213,30 +214,32 @@ pub fn plan_carry_over(
     let theirs = moves::courses(conn, &to.id)?;
     let mut courses = Vec::new();
     let mut blocked = Vec::new();
-    for (context_id, lti_id, title) in moves::courses(conn, &from.id)? {
-        let twin = theirs.iter().find(|(_, l, _)| *l == lti_id);
-        if let Some((twin_id, _, twin_title)) = twin
-            && moves::course_holds_data(conn, twin_id)?
+    for course in moves::courses(conn, &from.id)? {
+        let twin = theirs.iter().find(|t| t.lti_id == course.lti_id);
+        if let Some(twin) = twin
+            && moves::course_holds_data(conn, &twin.id)?
         {
             blocked.push(Blocker::Course {
-                lti_id: lti_id.clone(),
-                title: twin_title.clone(),
+                lti_id: course.lti_id.clone(),
+                title: twin.title.clone(),
             });
         }
         courses.push(CarriedCourse {
-            context_id,
-            lti_id,
-            title,
+            context_id: course.id,
+            lti_id: course.lti_id,
+            title: course.title,
             replaces_launched: twin.is_some(),
         });
     }
     let their_people = moves::people(conn, &to.id)?;
     let people = moves::people(conn, &from.id)?;
-    for (_, sub) in &people {
-        if let Some((twin_id, _)) = their_people.iter().find(|(_, s)| s == sub)
-            && moves::person_holds_data(conn, twin_id)?
+    for person in &people {
+        if let Some(twin) = their_people.iter().find(|t| t.sub == person.sub)
+            && moves::person_holds_data(conn, &twin.id)?
         {
-            blocked.push(Blocker::Person { sub: sub.clone() });
+            blocked.push(Blocker::Person {
+                sub: person.sub.clone(),
+            });
         }
     }
     Ok(CarryOverPlan {
@@ -254,8 +257,8 @@ pub fn plan_carry_over(
 /// written, when the new registration already holds data of its own for one of them.
 pub fn carry_over(
     conn: &mut DbConn,
-    from_id: &str,
-    to_id: &str,
+    from_id: &PlatformId,
+    to_id: &PlatformId,
     actor_user_id: Option<&str>,
     actor_label: &str,
 ) -> Result<CarryOverPlan, CarryOverError> {
@@ -267,16 +270,16 @@ pub fn carry_over(
     // administrator's own, for one) continue on what is kept.
     let theirs = moves::courses(conn, &plan.to.id)?;
     for course in plan.courses.iter().filter(|c| c.replaces_launched) {
-        if let Some((twin_id, _, _)) = theirs.iter().find(|(_, l, _)| *l == course.lti_id) {
-            moves::keep_sessions_of_course(conn, twin_id, &course.context_id)?;
-            moves::drop_course(conn, twin_id)?;
+        if let Some(twin) = theirs.iter().find(|t| t.lti_id == course.lti_id) {
+            moves::keep_sessions_of_course(conn, &twin.id, &course.context_id)?;
+            moves::drop_course(conn, &twin.id)?;
         }
     }
     let their_people = moves::people(conn, &plan.to.id)?;
-    for (user_id, sub) in moves::people(conn, &plan.from.id)? {
-        if let Some((twin_id, _)) = their_people.iter().find(|(_, s)| *s == sub) {
-            moves::keep_sessions_of_person(conn, twin_id, &user_id)?;
-            moves::drop_person(conn, twin_id)?;
+    for person in moves::people(conn, &plan.from.id)? {
+        if let Some(twin) = their_people.iter().find(|t| t.sub == person.sub) {
+            moves::keep_sessions_of_person(conn, &twin.id, &person.id)?;
+            moves::drop_person(conn, &twin.id)?;
         }
     }
     moves::move_all(conn, &plan.from.id, &plan.to.id)?;

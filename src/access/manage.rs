@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::store::audit::{Actor, action};
 use crate::store::formations::{self, FormationRow};
 use crate::store::grants::{self, DESIGNER, GESTIONNAIRE, Grant};
-use crate::store::ids::{FormationId, UserId};
+use crate::store::ids::{CourseId, FormationId, PlatformId, UserId};
 use crate::store::roster;
 use crate::store::users::{User, UserIdentity};
 use crate::store::{DbConn, StoreError, context_launches, users};
@@ -49,7 +49,7 @@ pub struct Person {
 }
 
 /// People of a course: users who launched the tool there, and members of its roster, by name.
-pub fn people(conn: &mut DbConn, context_id: &str) -> Result<Vec<Person>, StoreError> {
+pub fn people(conn: &mut DbConn, context_id: &CourseId) -> Result<Vec<Person>, StoreError> {
     let mut by_sub: BTreeMap<String, Person> = BTreeMap::new();
     let launched: Vec<UserId> = context_launches::of_context(conn, context_id)?
         .into_iter()
@@ -91,8 +91,8 @@ pub fn people(conn: &mut DbConn, context_id: &str) -> Result<Vec<Person>, StoreE
 /// recorded from the course's roster (they get their grant at their first launch).
 pub fn person(
     conn: &mut DbConn,
-    platform_id: &str,
-    context_id: &str,
+    platform_id: &PlatformId,
+    context_id: &CourseId,
     sub: &str,
 ) -> Result<User, GrantError> {
     let found = users::find_by_sub(conn, platform_id, sub)?;
@@ -123,7 +123,7 @@ pub fn person(
 pub fn grant(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     user: &User,
     role: &str,
     formation_ids: &[FormationId],
@@ -171,7 +171,7 @@ pub fn grant(
 pub fn revoke(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     grant_id: &str,
 ) -> Result<Grant, GrantError> {
     let grant = grants::of_context(conn, context_id)?
@@ -209,7 +209,7 @@ pub struct GrantLine {
 }
 
 /// The grants of a course, by person.
-pub fn lines(conn: &mut DbConn, context_id: &str) -> Result<Vec<GrantLine>, StoreError> {
+pub fn lines(conn: &mut DbConn, context_id: &CourseId) -> Result<Vec<GrantLine>, StoreError> {
     let course_formations = formations::of_context(conn, context_id)?;
     let mut out = Vec::new();
     for g in grants::of_context(conn, context_id)? {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::lti::roles::ToolRole;
 use crate::store::formations::{self, FormationRow};
-use crate::store::ids::FormationId;
+use crate::store::ids::{CourseId, FormationId, UserId};
 use crate::store::{DbConn, StoreResult};
 
 use crate::store::grants::{self, DESIGNER, GESTIONNAIRE};
@@ -33,8 +33,8 @@ pub struct ScopedFormation {
 /// The scope of a staff member in a course.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StaffScope {
-    pub context_id: String,
-    pub user_id: String,
+    pub context_id: CourseId,
+    pub user_id: UserId,
     /// Designer of the course: sees and configures everything in it.
     pub designer: bool,
     /// Holds a gestionnaire grant in the course.
@@ -53,7 +53,7 @@ impl StaffScope {
     }
 
     /// The formation with this id, if visible.
-    pub fn formation(&self, formation_id: &str) -> Option<&ScopedFormation> {
+    pub fn formation(&self, formation_id: &FormationId) -> Option<&ScopedFormation> {
         self.formations
             .iter()
             .find(|f| f.formation.id == formation_id)
@@ -65,14 +65,14 @@ impl StaffScope {
     }
 
     /// May validate, comment and reopen contracts of this formation.
-    pub fn can_decide(&self, formation_id: &str) -> bool {
+    pub fn can_decide(&self, formation_id: &FormationId) -> bool {
         self.formation(formation_id)
             .is_some_and(|f| f.rights.decide)
     }
 
     /// May mark a person of this formation's list « pas un étudiant » (and put them back): a
     /// designer, or a gestionnaire who follows the formation; not a teacher alone.
-    pub fn can_mark_not_student(&self, formation_id: &str) -> bool {
+    pub fn can_mark_not_student(&self, formation_id: &FormationId) -> bool {
         (self.designer || self.gestionnaire)
             && self
                 .formation(formation_id)
@@ -96,8 +96,8 @@ impl StaffScope {
 /// Being a designer is never inferred from the Instructor role.
 pub fn resolve(
     conn: &mut DbConn,
-    context_id: &str,
-    user_id: &str,
+    context_id: &CourseId,
+    user_id: &UserId,
     tool_role: ToolRole,
     group_ids: &[i64],
 ) -> StoreResult<Option<StaffScope>> {
@@ -165,8 +165,8 @@ pub fn resolve(
         (a.formation.position, &a.formation.code).cmp(&(b.formation.position, &b.formation.code))
     });
     Ok(Some(StaffScope {
-        context_id: context_id.to_string(),
-        user_id: user_id.to_string(),
+        context_id: context_id.clone(),
+        user_id: user_id.clone(),
         designer,
         gestionnaire: !gestionnaire_of.is_empty(),
         formations,

@@ -9,6 +9,7 @@ use crate::course::configure::ConfigureError;
 use crate::course::reference::{self, CourseRefError};
 use crate::course::{CourseError, versions};
 use crate::questionnaire::{Diagnostic, Formation, LoadError, Questionnaire};
+use crate::store::ids::CourseId;
 use crate::store::{self, questionnaire_versions};
 
 #[derive(Debug, clap::Subcommand)]
@@ -208,7 +209,11 @@ impl From<store::StoreError> for ImportError {
 }
 
 /// The text of the version `opts` asks for, or what to tell the designer.
-fn export(conn: &mut store::DbConn, context_id: &str, opts: &ExportOpts) -> Result<String, String> {
+fn export(
+    conn: &mut store::DbConn,
+    context_id: &CourseId,
+    opts: &ExportOpts,
+) -> Result<String, String> {
     let row = match opts.version {
         Some(n) => questionnaire_versions::by_number(conn, context_id, &opts.key, n),
         None => questionnaire_versions::latest(conn, context_id, &opts.key),

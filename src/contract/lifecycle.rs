@@ -3,6 +3,7 @@
 use super::ContractError;
 use super::state::{ContractState, event};
 use crate::store::contracts::{self, ContractRow};
+use crate::store::ids::{ContractId, UserId};
 use crate::store::outbox::{self, Completion};
 use crate::store::{DbConn, now_micros};
 
@@ -18,8 +19,8 @@ fn wrong_state(row: &ContractRow, action: &'static str) -> ContractError {
 /// The caller has checked that `actor_id` may validate this contract.
 pub fn validate(
     conn: &mut DbConn,
-    contract_id: &str,
-    actor_id: &str,
+    contract_id: &ContractId,
+    actor_id: &UserId,
 ) -> Result<ContractRow, ContractError> {
     let row = contracts::get(conn, contract_id)?;
     let now = now_micros();
@@ -47,8 +48,8 @@ pub fn validate(
 /// cleared on every placement the completion was sent to. Returns the contract.
 pub fn reopen(
     conn: &mut DbConn,
-    contract_id: &str,
-    actor_id: &str,
+    contract_id: &ContractId,
+    actor_id: &UserId,
     reason: &str,
 ) -> Result<ContractRow, ContractError> {
     let row = contracts::get(conn, contract_id)?;

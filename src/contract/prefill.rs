@@ -5,6 +5,7 @@ use super::state::ContractState;
 use crate::questionnaire::Answers;
 use crate::store::DbConn;
 use crate::store::contracts::{self, ContractRow};
+use crate::store::ids::UserId;
 
 /// An earlier year's signed contract of the student.
 #[derive(Debug, Clone)]
@@ -20,7 +21,7 @@ pub struct Previous {
 /// within that year (a double licence) the one of the formation `code` first.
 pub fn find(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
     academic_year: &str,
     code: &str,
 ) -> Result<Option<Previous>, ContractError> {

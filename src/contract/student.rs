@@ -14,6 +14,7 @@ use crate::questionnaire::{
 use crate::store::contexts::Context;
 use crate::store::contracts::{self, ContractRow, NewContract};
 use crate::store::formations::{CourseConfigRow, FormationRow};
+use crate::store::ids::ContractId;
 use crate::store::questionnaire_versions::VersionRow;
 use crate::store::users::User;
 use crate::store::{DbConn, now_micros};
@@ -410,7 +411,7 @@ pub fn environment_of(content: &SignedContent) -> Environment {
 pub fn own_contract(
     conn: &mut DbConn,
     student: &Student,
-    id: &str,
+    id: &ContractId,
 ) -> Result<Option<ContractRow>, ContractError> {
     Ok(contracts::get_of_user(conn, &student.user.id, id)?)
 }

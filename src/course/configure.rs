@@ -8,6 +8,7 @@ use super::{CourseError, formation_data};
 use crate::questionnaire::{Diagnostic, DiagnosticCode, Severity};
 use crate::store::contexts::{self, Context, ContextSeen};
 use crate::store::formations::{self, Change, FormationSpec};
+use crate::store::ids::{CourseId, PlatformId};
 use crate::store::questionnaire_versions::VersionRow;
 use crate::store::{DbConn, StoreError, contracts, platforms};
 
@@ -69,7 +70,7 @@ pub fn find_platform(
 /// The course row for an LTI context id, created when the course was never launched.
 pub fn ensure_context(
     conn: &mut DbConn,
-    platform_id: &str,
+    platform_id: &PlatformId,
     lti_id: &str,
     title: Option<&str>,
     label: Option<&str>,
@@ -241,7 +242,7 @@ pub fn apply(conn: &mut DbConn, course: &CourseFile) -> Result<Applied, Configur
 /// Reads back the formations of a course as the engine sees them (for checks and exports).
 pub fn stored_formations(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
 ) -> Result<Vec<crate::questionnaire::Formation>, ConfigureError> {
     let mut out = Vec::new();
     for row in formations::of_context(conn, context_id)? {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use super::versions::{self, PublishError};
 use crate::questionnaire::{Diagnostic, Questionnaire};
 use crate::store::audit::{Actor, action};
+use crate::store::ids::CourseId;
 use crate::store::questionnaire_drafts::{self, DraftRow, DraftUpdate, NewDraft};
 use crate::store::questionnaire_versions::{Published, VersionRow};
 use crate::store::{DbConn, StoreError};
@@ -90,7 +91,7 @@ impl Checked {
 /// Checks a text with the engine and against the course's formations (no write).
 pub fn check(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     file_name: &str,
     text: &str,
 ) -> Result<Checked, DraftError> {
@@ -113,7 +114,7 @@ pub fn check(
 }
 
 /// A draft of the session's course.
-pub fn get(conn: &mut DbConn, context_id: &str, id: &str) -> Result<DraftRow, DraftError> {
+pub fn get(conn: &mut DbConn, context_id: &CourseId, id: &str) -> Result<DraftRow, DraftError> {
     questionnaire_drafts::get_in_context(conn, context_id, id)?.ok_or(DraftError::NotFound)
 }
 
@@ -139,7 +140,7 @@ pub fn file_name(given: &str) -> String {
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     file_name: &str,
     text: &str,
     base: Option<&VersionRow>,
@@ -177,7 +178,7 @@ pub fn create(
 pub fn save(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     id: &str,
     revision: i32,
     text: &str,
@@ -219,7 +220,7 @@ pub fn save(
 pub fn discard(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     id: &str,
 ) -> Result<(), DraftError> {
     let draft = get(conn, context_id, id)?;
@@ -240,7 +241,7 @@ pub fn discard(
 pub fn publish(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     id: &str,
     revision: i32,
 ) -> Result<(Published, Vec<Diagnostic>), DraftError> {

@@ -9,7 +9,7 @@ use super::{Contact, CourseError, formation_data, versions};
 use crate::questionnaire::{AttributeValue, Diagnostic, Formation, FormationItem, Severity};
 use crate::store::audit::{Actor, action};
 use crate::store::formations::{self, Change, FormationRow, FormationSpec};
-use crate::store::ids::FormationId;
+use crate::store::ids::{CourseId, FormationId};
 use crate::store::{DbConn, StoreError};
 
 /// A problem with one field of a designer's form: `path` names the field (a JSON Pointer
@@ -66,7 +66,11 @@ fn invalid(problems: Vec<FieldProblem>) -> Result<(), EditError> {
 }
 
 /// A formation of the session's course, by id (`NotFound` for another course's).
-pub fn formation(conn: &mut DbConn, context_id: &str, id: &str) -> Result<FormationRow, EditError> {
+pub fn formation(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    id: &FormationId,
+) -> Result<FormationRow, EditError> {
     formations::get_in_context(conn, context_id, id)?.ok_or(EditError::NotFound)
 }
 
@@ -105,7 +109,7 @@ fn refuse_archived(row: &FormationRow) -> Result<(), EditError> {
 /// check). Problems are placed in the formation (`/lists/…`, `/attributes/…`).
 fn check_data(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     key: &str,
     formation: &Formation,
 ) -> Result<Vec<FieldProblem>, EditError> {
@@ -144,7 +148,7 @@ fn check_title(title: &str, problems: &mut Vec<FieldProblem>) {
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     code: &str,
     title: &str,
     questionnaire_key: &str,
@@ -217,8 +221,8 @@ pub fn create(
 pub fn update_settings(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
-    id: &str,
+    context_id: &CourseId,
+    id: &FormationId,
     title: &str,
     questionnaire_key: &str,
 ) -> Result<Vec<FieldProblem>, EditError> {
@@ -261,8 +265,8 @@ pub fn update_settings(
 pub fn set_archived(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
-    id: &str,
+    context_id: &CourseId,
+    id: &FormationId,
     archived: bool,
 ) -> Result<(), EditError> {
     let row = formation(conn, context_id, id)?;
@@ -333,8 +337,8 @@ pub fn check_contact(c: &Contact, at: &str, problems: &mut Vec<FieldProblem>) {
 pub fn save_data(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
-    id: &str,
+    context_id: &CourseId,
+    id: &FormationId,
     edit: &FormationEdit,
 ) -> Result<Vec<FieldProblem>, EditError> {
     let row = formation(conn, context_id, id)?;
@@ -401,7 +405,7 @@ pub fn save_data(
 pub fn set_mapping(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     wanted: &BTreeMap<i64, FormationId>,
 ) -> Result<bool, EditError> {
     let all = formations::of_context(conn, context_id)?;
@@ -457,8 +461,8 @@ pub fn set_mapping(
 pub fn set_formation_groups(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
-    id: &str,
+    context_id: &CourseId,
+    id: &FormationId,
     groups: &[i64],
 ) -> Result<bool, EditError> {
     let row = formation(conn, context_id, id)?;

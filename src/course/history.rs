@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::store::ids::{ContractId, CourseId, UserId};
+use crate::store::ids::{ContractId, CourseId, PlatformId, UserId};
 use crate::store::users::{self, User};
 use crate::store::{DbConn, StoreResult, context_launches, contexts, contracts as contract_store};
 
@@ -43,8 +43,8 @@ fn norm(s: &str) -> String {
 /// returns their histories. A query shorter than two characters finds nobody.
 pub fn search(
     conn: &mut DbConn,
-    context_id: &str,
-    platform_id: &str,
+    context_id: &CourseId,
+    platform_id: &PlatformId,
     query: &str,
 ) -> StoreResult<Vec<StudentHistory>> {
     let q = norm(query);

@@ -86,7 +86,7 @@ impl CourseRefError {
 /// The course `r` names, and its platform.
 pub fn resolve(conn: &mut DbConn, r: &CourseRef) -> Result<(Context, Platform), CourseRefError> {
     if let Some(reference) = r.course.as_deref() {
-        let context = contexts::find(conn, reference)?
+        let context = contexts::find(conn, &reference.into())?
             .ok_or_else(|| CourseRefError::UnknownReference(reference.to_owned()))?;
         let platform = platforms::get(conn, &context.platform_id)?;
         return Ok((context, platform));

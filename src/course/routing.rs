@@ -1,6 +1,7 @@
 //! Routing a student to their formation: the launch's Moodle groups matched against the formations of the session's course, never a free choice.
 
 use crate::store::formations::{self, CourseConfigRow, FormationRow};
+use crate::store::ids::CourseId;
 use crate::store::{DbConn, StoreResult};
 
 /// Where a student's groups lead, in their course.
@@ -18,7 +19,7 @@ pub enum Routing {
 }
 
 /// Finds the formations of the course `context_id` that the groups lead to.
-pub fn route(conn: &mut DbConn, context_id: &str, group_ids: &[i64]) -> StoreResult<Routing> {
+pub fn route(conn: &mut DbConn, context_id: &CourseId, group_ids: &[i64]) -> StoreResult<Routing> {
     let Some(config) = formations::course_config(conn, context_id)? else {
         return Ok(Routing::NotConfigured);
     };
@@ -51,7 +52,7 @@ pub enum Refusal {
 /// in a URL or a form is only ever accepted through it.
 pub fn formation_of_student(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     group_ids: &[i64],
     code: &str,
 ) -> StoreResult<Result<(CourseConfigRow, FormationRow), Refusal>> {

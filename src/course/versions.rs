@@ -5,6 +5,7 @@ use std::sync::{Arc, LazyLock, RwLock};
 
 use crate::questionnaire::{Diagnostic, Questionnaire};
 use crate::store::formations;
+use crate::store::ids::CourseId;
 use crate::store::questionnaire_versions::{self, NewVersion, Published, VersionRow};
 use crate::store::{DbConn, StoreError};
 
@@ -63,7 +64,7 @@ pub fn load_by_id(
 /// The latest version of a key in a course, with its questionnaire.
 pub fn latest(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     key: &str,
 ) -> Result<Option<(VersionRow, Arc<Questionnaire>)>, VersionError> {
     match questionnaire_versions::latest(conn, context_id, key)? {
@@ -79,7 +80,7 @@ pub fn latest(
 /// from the latest version of its key, else nothing (caller's transaction).
 pub fn publish(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     q: &Questionnaire,
     file_name: &str,
     text: &str,
@@ -101,7 +102,7 @@ pub fn publish(
 /// publishing a new version of it): their lists and attributes must still fit.
 pub fn check_course_formations(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     q: &Questionnaire,
 ) -> Result<Vec<Diagnostic>, super::CourseError> {
     let mut out = Vec::new();
@@ -132,7 +133,7 @@ pub enum PublishError {
 /// `cpre questionnaire import` and of the designer's « Publier ». Caller's transaction.
 pub fn publish_checked(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     q: &Questionnaire,
     file_name: &str,
     text: &str,

@@ -8,6 +8,7 @@ use super::Contact;
 use super::file::is_academic_year;
 use crate::store::audit::{Actor, action};
 use crate::store::formations::{self, CourseConfigRow};
+use crate::store::ids::CourseId;
 use crate::store::{DbConn, StoreError, contracts as contract_store, years};
 
 /// What `source_file` says when the course was configured in the tool's screens.
@@ -44,7 +45,7 @@ pub struct YearInfo {
 }
 
 /// Whether students may no longer edit or sign the contracts of `year` in the course.
-pub fn is_closed(conn: &mut DbConn, context_id: &str, year: &str) -> Result<bool, StoreError> {
+pub fn is_closed(conn: &mut DbConn, context_id: &CourseId, year: &str) -> Result<bool, StoreError> {
     years::is_closed(conn, context_id, year)
 }
 
@@ -53,7 +54,7 @@ pub fn is_closed(conn: &mut DbConn, context_id: &str, year: &str) -> Result<bool
 /// academic year of `today` (in the tool's timezone) and the next one.
 pub fn placement_years(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     today: chrono::NaiveDate,
 ) -> Result<Vec<String>, StoreError> {
     let Some(current) = formations::course_config(conn, context_id)?.map(|c| c.academic_year)
@@ -68,7 +69,7 @@ pub fn placement_years(
 
 /// Every year of a course, newest first: the current one, those opened or closed, and those
 /// of its contracts.
-pub fn list(conn: &mut DbConn, context_id: &str) -> Result<Vec<YearInfo>, StoreError> {
+pub fn list(conn: &mut DbConn, context_id: &CourseId) -> Result<Vec<YearInfo>, StoreError> {
     let current = formations::course_config(conn, context_id)?.map(|c| c.academic_year);
     let rows = years::of_context(conn, context_id)?;
     let counts = years::contract_counts(conn, context_id)?;
@@ -104,7 +105,7 @@ pub fn list(conn: &mut DbConn, context_id: &str) -> Result<Vec<YearInfo>, StoreE
 pub fn configure_course(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     first_year: Option<&str>,
     contact: &Contact,
 ) -> Result<CourseConfigRow, YearError> {
@@ -144,7 +145,7 @@ pub fn configure_course(
 pub fn open_next(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     year: &str,
 ) -> Result<(), YearError> {
     let year = year.trim();
@@ -176,7 +177,7 @@ pub fn open_next(
 pub fn set_closed(
     conn: &mut DbConn,
     actor: &Actor,
-    context_id: &str,
+    context_id: &CourseId,
     year: &str,
     closed: bool,
 ) -> Result<(), YearError> {

@@ -9,8 +9,7 @@ use serde::Serialize;
 
 use super::{Scope, fold};
 pub use crate::store::followup::{ListRow, NOT_STARTED, STATES};
-use crate::store::ids::ContractId;
-use crate::store::ids::FormationId;
+use crate::store::ids::{ContractId, FormationId};
 use crate::store::{DbConn, StoreResult, followup, micros_to_datetime};
 
 /// Rows per page of the list.

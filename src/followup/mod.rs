@@ -10,12 +10,12 @@ pub mod export;
 pub mod record;
 
 use crate::access::scope::{Rights, StaffScope};
-use crate::store::ids::FormationId;
+use crate::store::ids::{CourseId, FormationId};
 
 /// What a staff query may touch: one course, some of its formations.
 #[derive(Debug, Clone)]
 pub struct Scope {
-    pub context_id: String,
+    pub context_id: CourseId,
     /// The visible formations' ids (empty: nothing is visible).
     pub formation_ids: Vec<FormationId>,
 }
@@ -44,7 +44,7 @@ impl Scope {
     }
 
     /// The same course, narrowed to one formation (empty when it is not in the scope).
-    pub fn only(&self, formation_id: &str) -> Scope {
+    pub fn only(&self, formation_id: &FormationId) -> Scope {
         Scope {
             context_id: self.context_id.clone(),
             formation_ids: self

@@ -14,13 +14,13 @@ use crate::store::audit::{Actor, action};
 use crate::store::comments::{self, Comment};
 use crate::store::contracts::{self, ContractRow, EventRow};
 use crate::store::formations::FormationRow;
-use crate::store::ids::UserId;
+use crate::store::ids::{ContractId, UserId};
 use crate::store::users::User;
 use crate::store::{DbConn, StoreResult};
 
 /// A contract of the scope, by id; `None` when it does not exist or is outside the scope (the
 /// course and the formations are in the query).
-pub fn find(conn: &mut DbConn, scope: &Scope, id: &str) -> StoreResult<Option<ContractRow>> {
+pub fn find(conn: &mut DbConn, scope: &Scope, id: &ContractId) -> StoreResult<Option<ContractRow>> {
     crate::store::followup::find_contract(conn, &scope.context_id, &scope.formation_ids, id)
 }
 
@@ -72,7 +72,7 @@ pub struct Record {
 pub fn open(
     conn: &mut DbConn,
     scope: &Scope,
-    id: &str,
+    id: &ContractId,
     seq: Option<i32>,
 ) -> Result<Option<Record>, ContractError> {
     let Some(contract) = find(conn, scope, id)? else {
@@ -197,13 +197,13 @@ pub fn validate(
     conn: &mut DbConn,
     decide: &Scope,
     actor: &Actor,
-    id: &str,
+    id: &ContractId,
 ) -> Result<Option<ContractRow>, ContractError> {
     let Some(row) = find(conn, decide, id)? else {
         return Ok(None);
     };
-    let user = actor.user_id.as_deref().unwrap_or_default();
-    let done = lifecycle::validate(conn, &row.id, user)?;
+    let user = actor.user_id.clone().unwrap_or_default();
+    let done = lifecycle::validate(conn, &row.id, &user)?;
     actor.record(
         conn,
         &row.context_id,
@@ -220,7 +220,7 @@ pub fn ask_changes(
     conn: &mut DbConn,
     decide: &Scope,
     actor: &Actor,
-    id: &str,
+    id: &ContractId,
     reason: &str,
 ) -> Result<Option<ContractRow>, ContractError> {
     let Some(row) = find(conn, decide, id)? else {
@@ -230,12 +230,12 @@ pub fn ask_changes(
     if course::years::is_closed(conn, &row.context_id, &row.academic_year)? {
         return Err(ContractError::YearClosed(row.academic_year.clone()));
     }
-    let user = actor.user_id.as_deref().unwrap_or_default();
-    let done = lifecycle::reopen(conn, &row.id, user, reason)?;
+    let user = actor.user_id.clone().unwrap_or_default();
+    let done = lifecycle::reopen(conn, &row.id, &user, reason)?;
     comments::add(
         conn,
         &row.id,
-        (user, &actor.label),
+        (&user, &actor.label),
         comments::STUDENT,
         reason,
     )?;
@@ -255,7 +255,7 @@ pub fn comment(
     conn: &mut DbConn,
     decide: &Scope,
     actor: &Actor,
-    id: &str,
+    id: &ContractId,
     visibility: &str,
     body: &str,
 ) -> Result<Option<String>, ContractError> {

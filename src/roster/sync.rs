@@ -12,6 +12,7 @@ use crate::store::{StoreError, context_launches, contexts, now_micros, platforms
 
 use super::groups::{self, GroupsError};
 use crate::store::groups::GroupsReport;
+use crate::store::ids::CourseId;
 use crate::store::roster::{self, Replaced};
 
 /// Members asked per page.
@@ -48,8 +49,11 @@ pub struct SyncReport {
 
 /// Fetches the whole roster of a course and stores it; then its groups (when the platform
 /// has a web service token). Failures are recorded in the course's sync state.
-pub async fn sync_context(state: &AppState, context_id: &str) -> Result<SyncReport, RosterError> {
-    let id = context_id.to_string();
+pub async fn sync_context(
+    state: &AppState,
+    context_id: &CourseId,
+) -> Result<SyncReport, RosterError> {
+    let id = context_id.clone();
     let (context, platform, rlid) = state
         .db
         .run(move |conn| {

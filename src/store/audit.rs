@@ -93,7 +93,7 @@ impl Actor {
     pub fn record(
         &self,
         conn: &mut DbConn,
-        context_id: &str,
+        context_id: &CourseId,
         action: &str,
         target: (&str, Option<&str>),
         detail: serde_json::Value,
@@ -136,7 +136,7 @@ pub fn record(conn: &mut DbConn, entry: &NewAuditEntry<'_>) -> StoreResult<()> {
 /// The newest entries of a course, newest first, at most `limit`.
 pub fn for_context(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     limit: i64,
 ) -> StoreResult<Vec<AuditEntry>> {
     Ok(audit_log::table
@@ -165,7 +165,7 @@ pub fn for_target(
 /// are skipped. Returns the entries and whether more follow.
 pub fn page_of_context(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     action: Option<&str>,
     offset: i64,
     limit: i64,
@@ -186,7 +186,7 @@ pub fn page_of_context(
 }
 
 /// The distinct actions recorded in a course's log.
-pub fn actions_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<String>> {
+pub fn actions_of_context(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<String>> {
     Ok(audit_log::table
         .filter(audit_log::context_id.eq(context_id))
         .select(audit_log::action)

@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 
+use super::ids::{CourseId, PlatformId, UserId};
 use super::schema::{
     contexts, contract_comments, contract_signatures, contracts, course_configs, course_grants,
     formations, grade_outbox, platform_webservices, questionnaire_drafts, questionnaire_versions,
@@ -11,8 +12,24 @@ use super::schema::{
 };
 use super::{DbConn, RunOnBackend, StoreResult};
 
-/// (tool id, Moodle course id, title) of every course of a registration.
-pub fn courses(conn: &mut DbConn, platform_id: &str) -> StoreResult<Vec<(String, String, String)>> {
+/// A course of a registration, as a carry-over sees it.
+#[derive(Debug, Clone, Queryable)]
+pub struct RegisteredCourse {
+    pub id: CourseId,
+    /// Moodle's course id (the LTI context id).
+    pub lti_id: String,
+    pub title: String,
+}
+
+/// A person of a registration, as a carry-over sees them.
+#[derive(Debug, Clone, Queryable)]
+pub struct RegisteredPerson {
+    pub id: UserId,
+    pub sub: String,
+}
+
+/// Every course of a registration, by Moodle course id.
+pub fn courses(conn: &mut DbConn, platform_id: &PlatformId) -> StoreResult<Vec<RegisteredCourse>> {
     Ok(contexts::table
         .filter(contexts::platform_id.eq(platform_id))
         .order(contexts::lti_id.asc())
@@ -20,8 +37,8 @@ pub fn courses(conn: &mut DbConn, platform_id: &str) -> StoreResult<Vec<(String,
         .load_on(conn)?)
 }
 
-/// (tool id, `sub`) of every person of a registration.
-pub fn people(conn: &mut DbConn, platform_id: &str) -> StoreResult<Vec<(String, String)>> {
+/// Every person of a registration.
+pub fn people(conn: &mut DbConn, platform_id: &PlatformId) -> StoreResult<Vec<RegisteredPerson>> {
     Ok(users::table
         .filter(users::platform_id.eq(platform_id))
         .select((users::id, users::sub))
@@ -30,7 +47,7 @@ pub fn people(conn: &mut DbConn, platform_id: &str) -> StoreResult<Vec<(String, 
 
 /// True when a course holds anything but the traces of launches: a configuration,
 /// formations, questionnaires, drafts, grants or contracts.
-pub fn course_holds_data(conn: &mut DbConn, context_id: &str) -> StoreResult<bool> {
+pub fn course_holds_data(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<bool> {
     let counts = [
         course_configs::table
             .filter(course_configs::context_id.eq(context_id))
@@ -62,7 +79,7 @@ pub fn course_holds_data(conn: &mut DbConn, context_id: &str) -> StoreResult<boo
 
 /// True when a person holds anything but the traces of launches: contracts, signatures,
 /// comments, grants, or gradebook deliveries.
-pub fn person_holds_data(conn: &mut DbConn, user_id: &str) -> StoreResult<bool> {
+pub fn person_holds_data(conn: &mut DbConn, user_id: &UserId) -> StoreResult<bool> {
     let counts = [
         contracts::table
             .filter(contracts::user_id.eq(user_id))
@@ -90,7 +107,11 @@ pub fn person_holds_data(conn: &mut DbConn, user_id: &str) -> StoreResult<bool> 
 
 /// Sessions opened in course `twin` (about to be dropped) continue in course `kept`, on the
 /// placement with the same Moodle id when it has one.
-pub fn keep_sessions_of_course(conn: &mut DbConn, twin: &str, kept: &str) -> StoreResult<()> {
+pub fn keep_sessions_of_course(
+    conn: &mut DbConn,
+    twin: &CourseId,
+    kept: &CourseId,
+) -> StoreResult<()> {
     use super::schema::resource_links;
     let open: Vec<(String, Option<String>)> = sessions::table
         .left_join(
@@ -120,7 +141,7 @@ pub fn keep_sessions_of_course(conn: &mut DbConn, twin: &str, kept: &str) -> Sto
 }
 
 /// Sessions of person `twin` (about to be dropped) continue as person `kept`.
-pub fn keep_sessions_of_person(conn: &mut DbConn, twin: &str, kept: &str) -> StoreResult<()> {
+pub fn keep_sessions_of_person(conn: &mut DbConn, twin: &UserId, kept: &UserId) -> StoreResult<()> {
     diesel::update(sessions::table.filter(sessions::user_id.eq(twin)))
         .set(sessions::user_id.eq(kept))
         .execute_on(conn)?;
@@ -128,13 +149,13 @@ pub fn keep_sessions_of_person(conn: &mut DbConn, twin: &str, kept: &str) -> Sto
 }
 
 /// Deletes a course that holds only launch traces (they go with it).
-pub fn drop_course(conn: &mut DbConn, context_id: &str) -> StoreResult<()> {
+pub fn drop_course(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<()> {
     diesel::delete(contexts::table.find(context_id)).execute_on(conn)?;
     Ok(())
 }
 
 /// Deletes a person who holds only launch traces (they go with them).
-pub fn drop_person(conn: &mut DbConn, user_id: &str) -> StoreResult<()> {
+pub fn drop_person(conn: &mut DbConn, user_id: &UserId) -> StoreResult<()> {
     diesel::delete(users::table.find(user_id)).execute_on(conn)?;
     Ok(())
 }
@@ -142,7 +163,11 @@ pub fn drop_person(conn: &mut DbConn, user_id: &str) -> StoreResult<()> {
 /// Moves every course, person and pending gradebook delivery of registration `from` to
 /// registration `to`, gives `to` the web service token of `from` when it has none, and ends
 /// the sessions opened through `from`. Returns (courses, people) moved.
-pub fn move_all(conn: &mut DbConn, from: &str, to: &str) -> StoreResult<(usize, usize)> {
+pub fn move_all(
+    conn: &mut DbConn,
+    from: &PlatformId,
+    to: &PlatformId,
+) -> StoreResult<(usize, usize)> {
     let courses = diesel::update(contexts::table.filter(contexts::platform_id.eq(from)))
         .set(contexts::platform_id.eq(to))
         .execute_on(conn)?;

@@ -29,7 +29,7 @@ pub struct Comment {
 /// Adds a comment (caller's transaction; the caller checked the right to comment).
 pub fn add(
     conn: &mut DbConn,
-    contract_id: &str,
+    contract_id: &ContractId,
     author: (&str, &str),
     visibility: &str,
     body: &str,
@@ -53,7 +53,7 @@ pub fn add(
 /// `with_private`.
 pub fn of_contract(
     conn: &mut DbConn,
-    contract_id: &str,
+    contract_id: &ContractId,
     with_private: bool,
 ) -> StoreResult<Vec<Comment>> {
     let of_contract = contract_comments::table

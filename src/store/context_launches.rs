@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::ids::UserId;
+use super::ids::{CourseId, UserId};
 use super::schema::{context_launches, users};
 use super::{DbConn, RunOnBackend, StoreResult};
 
@@ -14,8 +14,8 @@ const REFRESH_MICROS: i64 = 3_600_000_000;
 /// (once made with one, the user stays staff of the course) (caller's transaction).
 pub fn record(
     conn: &mut DbConn,
-    context_id: &str,
-    user_id: &str,
+    context_id: &CourseId,
+    user_id: &UserId,
     now: i64,
     staff: bool,
 ) -> StoreResult<()> {
@@ -52,7 +52,7 @@ pub fn record(
 /// Users who launched in a course: (user id, `sub`, first launch, latest launch).
 pub fn of_context(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
 ) -> StoreResult<Vec<(UserId, String, i64, i64)>> {
     Ok(context_launches::table
         .inner_join(users::table)
@@ -67,7 +67,7 @@ pub fn of_context(
 }
 
 /// Courses with a launch since `since` (microseconds).
-pub fn contexts_launched_since(conn: &mut DbConn, since: i64) -> StoreResult<Vec<String>> {
+pub fn contexts_launched_since(conn: &mut DbConn, since: i64) -> StoreResult<Vec<CourseId>> {
     Ok(context_launches::table
         .filter(context_launches::last_at.gt(since))
         .select(context_launches::context_id)

@@ -57,7 +57,11 @@ pub struct ResourceLinkSeen {
     pub ags_scopes: Vec<String>,
 }
 
-pub fn upsert(conn: &mut DbConn, platform_id: &str, seen: &ContextSeen) -> StoreResult<Context> {
+pub fn upsert(
+    conn: &mut DbConn,
+    platform_id: &PlatformId,
+    seen: &ContextSeen,
+) -> StoreResult<Context> {
     let now = now_micros();
     let existing = find_by_lti_id(conn, platform_id, &seen.lti_id)?;
     let id = match existing {
@@ -97,7 +101,7 @@ pub fn upsert(conn: &mut DbConn, platform_id: &str, seen: &ContextSeen) -> Store
     get(conn, &id)
 }
 
-pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Context> {
+pub fn get(conn: &mut DbConn, id: &CourseId) -> StoreResult<Context> {
     Ok(contexts::table
         .find(id)
         .select(columns::<Context>())
@@ -106,7 +110,7 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Context> {
 
 pub fn find_by_lti_id(
     conn: &mut DbConn,
-    platform_id: &str,
+    platform_id: &PlatformId,
     lti_id: &str,
 ) -> StoreResult<Option<Context>> {
     Ok(contexts::table
@@ -119,7 +123,7 @@ pub fn find_by_lti_id(
 
 pub fn upsert_resource_link(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     seen: &ResourceLinkSeen,
 ) -> StoreResult<ResourceLink> {
     let now = now_micros();
@@ -191,7 +195,7 @@ pub fn find_all_by_lti_id(conn: &mut DbConn, lti_id: &str) -> StoreResult<Vec<Co
 }
 
 /// The course with this tool id, if any.
-pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<Context>> {
+pub fn find(conn: &mut DbConn, id: &CourseId) -> StoreResult<Option<Context>> {
     Ok(contexts::table
         .find(id)
         .select(columns::<Context>())
@@ -201,7 +205,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<Context>> {
 
 /// The courses of a platform seen in launches, and how many of them are configured (have a
 /// `course_configs` row).
-pub fn count_of_platform(conn: &mut DbConn, platform_id: &str) -> StoreResult<(i64, i64)> {
+pub fn count_of_platform(conn: &mut DbConn, platform_id: &PlatformId) -> StoreResult<(i64, i64)> {
     use super::schema::course_configs;
     let courses = contexts::table
         .filter(contexts::platform_id.eq(platform_id))
@@ -217,7 +221,7 @@ pub fn count_of_platform(conn: &mut DbConn, platform_id: &str) -> StoreResult<(i
 
 /// The Moodle id of the latest placement of a course (the roster follows its access
 /// restrictions: NRPS `rlid`).
-pub fn latest_placement(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<String>> {
+pub fn latest_placement(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Option<String>> {
     Ok(resource_links::table
         .filter(resource_links::context_id.eq(context_id))
         .order((resource_links::created_at.desc(), resource_links::id.desc()))

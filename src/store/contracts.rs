@@ -118,7 +118,7 @@ pub fn insert(conn: &mut DbConn, new: &NewContract<'_>) -> StoreResult<ContractR
 }
 
 /// A contract by id (no scoping: for code that already checked who may see it).
-pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<ContractRow> {
+pub fn get(conn: &mut DbConn, id: &ContractId) -> StoreResult<ContractRow> {
     Ok(contracts::table
         .find(id)
         .select(columns::<ContractRow>())
@@ -126,7 +126,11 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<ContractRow> {
 }
 
 /// A contract by id, only if it belongs to `user_id` (students' URLs).
-pub fn get_of_user(conn: &mut DbConn, user_id: &str, id: &str) -> StoreResult<Option<ContractRow>> {
+pub fn get_of_user(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    id: &ContractId,
+) -> StoreResult<Option<ContractRow>> {
     Ok(contracts::table
         .filter(contracts::id.eq(id))
         .filter(contracts::user_id.eq(user_id))
@@ -138,8 +142,8 @@ pub fn get_of_user(conn: &mut DbConn, user_id: &str, id: &str) -> StoreResult<Op
 /// The contract of a student for a formation and a year.
 pub fn find_for(
     conn: &mut DbConn,
-    user_id: &str,
-    formation_id: &str,
+    user_id: &UserId,
+    formation_id: &FormationId,
     academic_year: &str,
 ) -> StoreResult<Option<ContractRow>> {
     Ok(contracts::table
@@ -155,7 +159,7 @@ pub fn find_for(
 /// first, with its formation's code and title.
 pub fn of_user(
     conn: &mut DbConn,
-    user_id: &str,
+    user_id: &UserId,
 ) -> StoreResult<Vec<(ContractRow, String, String)>> {
     Ok(contracts::table
         .inner_join(formations::table)
@@ -175,8 +179,8 @@ pub fn of_user(
 /// The contracts of a formation of a course for a year, in creation order (staff lists).
 pub fn of_formation(
     conn: &mut DbConn,
-    context_id: &str,
-    formation_id: &str,
+    context_id: &CourseId,
+    formation_id: &FormationId,
     academic_year: &str,
 ) -> StoreResult<Vec<ContractRow>> {
     Ok(contracts::table
@@ -191,7 +195,7 @@ pub fn of_formation(
 /// Contracts of a course by state (staff counts): `(formation_id, state, count)`.
 pub fn counts_by_state(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     academic_year: &str,
 ) -> StoreResult<Vec<(String, String, i64)>> {
     Ok(contracts::table
@@ -210,7 +214,7 @@ pub fn counts_by_state(
 /// returns whether it was (a false means another save won, or the state changed).
 pub fn save_draft(
     conn: &mut DbConn,
-    id: &str,
+    id: &ContractId,
     revision: i32,
     states: &[&str],
     answers: &str,
@@ -237,7 +241,7 @@ pub fn save_draft(
 /// concurrent signatures one only gets `true`). Returns whether it did.
 pub fn claim_for_signature(
     conn: &mut DbConn,
-    id: &str,
+    id: &ContractId,
     revision: i32,
     from_states: &[&str],
     to_state: &str,
@@ -271,7 +275,7 @@ pub struct SignatureUpdate<'a> {
 /// Records a signature on a claimed contract.
 pub fn record_signature(
     conn: &mut DbConn,
-    id: &str,
+    id: &ContractId,
     update: &SignatureUpdate<'_>,
 ) -> StoreResult<()> {
     diesel::update(contracts::table.find(id))
@@ -292,7 +296,7 @@ pub fn record_signature(
 /// clears the validation stamp. Returns whether it changed.
 pub fn set_state(
     conn: &mut DbConn,
-    id: &str,
+    id: &ContractId,
     from_states: &[&str],
     to_state: &str,
     validated: Option<(i64, &str)>,
@@ -345,7 +349,10 @@ pub fn insert_signature(conn: &mut DbConn, new: &NewSignature<'_>) -> StoreResul
 }
 
 /// Every signed version of a contract, oldest first.
-pub fn signatures_of(conn: &mut DbConn, contract_id: &str) -> StoreResult<Vec<SignatureRow>> {
+pub fn signatures_of(
+    conn: &mut DbConn,
+    contract_id: &ContractId,
+) -> StoreResult<Vec<SignatureRow>> {
     Ok(contract_signatures::table
         .filter(contract_signatures::contract_id.eq(contract_id))
         .order(contract_signatures::seq.asc())
@@ -356,7 +363,7 @@ pub fn signatures_of(conn: &mut DbConn, contract_id: &str) -> StoreResult<Vec<Si
 /// One signed version of a contract.
 pub fn signature(
     conn: &mut DbConn,
-    contract_id: &str,
+    contract_id: &ContractId,
     seq: i32,
 ) -> StoreResult<Option<SignatureRow>> {
     Ok(contract_signatures::table
@@ -370,7 +377,7 @@ pub fn signature(
 /// Appends an event to a contract's history.
 pub fn add_event(
     conn: &mut DbConn,
-    contract_id: &str,
+    contract_id: &ContractId,
     kind: &str,
     actor_id: Option<&str>,
     detail: &serde_json::Value,
@@ -389,7 +396,7 @@ pub fn add_event(
 }
 
 /// A contract's history, oldest first.
-pub fn events_of(conn: &mut DbConn, contract_id: &str) -> StoreResult<Vec<EventRow>> {
+pub fn events_of(conn: &mut DbConn, contract_id: &ContractId) -> StoreResult<Vec<EventRow>> {
     Ok(contract_events::table
         .filter(contract_events::contract_id.eq(contract_id))
         .order((contract_events::at.asc(), contract_events::id.asc()))
@@ -451,7 +458,7 @@ pub fn next_counter_value(conn: &mut DbConn, scope: &str) -> StoreResult<i64> {
 }
 
 /// The placements (resource links) a contract's completion was ever sent to.
-pub fn graded_placements(conn: &mut DbConn, contract_id: &str) -> StoreResult<Vec<String>> {
+pub fn graded_placements(conn: &mut DbConn, contract_id: &ContractId) -> StoreResult<Vec<String>> {
     Ok(grade_outbox::table
         .filter(grade_outbox::contract_id.eq(contract_id))
         .select(grade_outbox::resource_link_id)
@@ -460,7 +467,7 @@ pub fn graded_placements(conn: &mut DbConn, contract_id: &str) -> StoreResult<Ve
 }
 
 /// The users with a contract in a course.
-pub fn users_of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<UserId>> {
+pub fn users_of_context(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<UserId>> {
     Ok(contracts::table
         .filter(contracts::context_id.eq(context_id))
         .select(contracts::user_id)

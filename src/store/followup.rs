@@ -4,7 +4,7 @@
 //! formations of the staff member's scope and puts both in its `WHERE`
 //! (`followup::Scope`; `access::scope` decides them).
 
-use super::ids::{ContractId, FormationId};
+use super::ids::{ContractId, CourseId, FormationId};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use diesel::prelude::*;
@@ -52,7 +52,7 @@ pub struct ListRow {
 /// formation of the scope.
 pub fn students(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     formation_ids: &[FormationId],
     year: &str,
 ) -> StoreResult<Vec<ListRow>> {
@@ -139,7 +139,7 @@ pub fn students(
 /// gives.
 fn not_started(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     formation_ids: &[FormationId],
     with_contract: &HashSet<(String, FormationId)>,
 ) -> StoreResult<Vec<ListRow>> {
@@ -306,7 +306,7 @@ fn not_started(
 /// Contracts of the scope whose answers chose `value` (in a list or as the single choice).
 pub fn choosing(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     formation_ids: &[FormationId],
     year: &str,
     value: &str,
@@ -348,9 +348,9 @@ fn like_escape(text: &str) -> String {
 /// course and the formations are in the query).
 pub fn find_contract(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     formation_ids: &[FormationId],
-    id: &str,
+    id: &ContractId,
 ) -> StoreResult<Option<ContractRow>> {
     if formation_ids.is_empty() || id.len() > 64 {
         return Ok(None);
@@ -368,7 +368,7 @@ pub fn find_contract(
 /// (contract id, questionnaire version id).
 pub fn export_order(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     formation_ids: &[FormationId],
     year: &str,
 ) -> StoreResult<Vec<(ContractId, String)>> {

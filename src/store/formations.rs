@@ -77,7 +77,10 @@ pub struct UnroutedRow {
 }
 
 /// The configuration of a course, if it was configured.
-pub fn course_config(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<CourseConfigRow>> {
+pub fn course_config(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+) -> StoreResult<Option<CourseConfigRow>> {
     Ok(course_configs::table
         .find(context_id)
         .select(columns::<CourseConfigRow>())
@@ -87,7 +90,11 @@ pub fn course_config(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<
 
 /// Writes the configuration of a course (insert or replace).
 /// Changes the scolarité contact of a configured course.
-pub fn set_contact(conn: &mut DbConn, context_id: &str, contact_json: &str) -> StoreResult<()> {
+pub fn set_contact(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    contact_json: &str,
+) -> StoreResult<()> {
     diesel::update(course_configs::table.find(context_id))
         .set((
             course_configs::contact.eq(contact_json),
@@ -99,7 +106,7 @@ pub fn set_contact(conn: &mut DbConn, context_id: &str, contact_json: &str) -> S
 
 pub fn put_course_config(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     academic_year: &str,
     contact: &str,
     source_file: &str,
@@ -132,7 +139,7 @@ pub fn put_course_config(
 }
 
 /// Every formation of a course, archived ones included, in file order.
-pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<FormationRow>> {
+pub fn of_context(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<FormationRow>> {
     Ok(formations::table
         .filter(formations::context_id.eq(context_id))
         .order((formations::position.asc(), formations::code.asc()))
@@ -145,7 +152,7 @@ pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<Format
 /// stays prepared, where an `IN` list of varying length is parsed again at every call).
 pub fn for_groups(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     group_ids: &[i64],
 ) -> StoreResult<Vec<FormationRow>> {
     let mut groups = group_ids.to_vec();
@@ -171,7 +178,7 @@ pub fn for_groups(
 /// A formation of a course by code (archived or not).
 pub fn by_code(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     code: &str,
 ) -> StoreResult<Option<FormationRow>> {
     Ok(formations::table
@@ -183,7 +190,7 @@ pub fn by_code(
 }
 
 /// A formation by id.
-pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<FormationRow> {
+pub fn get(conn: &mut DbConn, id: &FormationId) -> StoreResult<FormationRow> {
     Ok(formations::table
         .find(id)
         .select(columns::<FormationRow>())
@@ -194,7 +201,7 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<FormationRow> {
 /// id and whether anything changed.
 pub fn upsert(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     spec: &FormationSpec,
 ) -> StoreResult<(FormationId, Change)> {
     let now = now_micros();
@@ -255,7 +262,7 @@ pub enum Change {
 }
 
 /// Archives a formation (its students are no longer routed to it; its contracts stay).
-pub fn archive(conn: &mut DbConn, id: &str) -> StoreResult<()> {
+pub fn archive(conn: &mut DbConn, id: &FormationId) -> StoreResult<()> {
     let now = now_micros();
     diesel::update(formations::table.find(id))
         .set((
@@ -269,7 +276,7 @@ pub fn archive(conn: &mut DbConn, id: &str) -> StoreResult<()> {
 /// The group → formation mapping of a course, by group id.
 pub fn groups_of_context(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
 ) -> StoreResult<Vec<(i64, FormationId)>> {
     Ok(formation_groups::table
         .filter(formation_groups::context_id.eq(context_id))
@@ -281,7 +288,7 @@ pub fn groups_of_context(
 /// Replaces the group mapping of a course (no write when it did not change).
 pub fn replace_groups(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     mapping: &[(i64, FormationId)],
 ) -> StoreResult<bool> {
     let mut wanted = mapping.to_vec();
@@ -306,8 +313,8 @@ pub fn replace_groups(
 /// Records (or refreshes) a student found in no formation of the course.
 pub fn record_unrouted(
     conn: &mut DbConn,
-    context_id: &str,
-    user_id: &str,
+    context_id: &CourseId,
+    user_id: &UserId,
     group_ids: &[i64],
 ) -> StoreResult<()> {
     let now = now_micros();
@@ -338,8 +345,8 @@ pub fn record_unrouted(
 /// Whether the student was recorded as unrouted with these groups less than `within` µs ago.
 pub fn recently_unrouted(
     conn: &mut DbConn,
-    context_id: &str,
-    user_id: &str,
+    context_id: &CourseId,
+    user_id: &UserId,
     group_ids: &[i64],
     within: i64,
 ) -> StoreResult<bool> {
@@ -355,7 +362,11 @@ pub fn recently_unrouted(
 }
 
 /// Whether the student is recorded as unrouted in the course.
-pub fn is_unrouted(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResult<bool> {
+pub fn is_unrouted(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    user_id: &UserId,
+) -> StoreResult<bool> {
     Ok(unrouted_students::table
         .find((context_id, user_id))
         .count()
@@ -364,7 +375,11 @@ pub fn is_unrouted(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreR
 }
 
 /// Forgets an unrouted student (they have been routed since).
-pub fn clear_unrouted(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResult<()> {
+pub fn clear_unrouted(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    user_id: &UserId,
+) -> StoreResult<()> {
     diesel::delete(unrouted_students::table.find((context_id, user_id))).execute_on(conn)?;
     Ok(())
 }
@@ -372,7 +387,7 @@ pub fn clear_unrouted(conn: &mut DbConn, context_id: &str, user_id: &str) -> Sto
 /// The unrouted students of a course with who they are, most recently seen first.
 pub fn unrouted_of_context(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
 ) -> StoreResult<Vec<(UnroutedRow, User)>> {
     Ok(unrouted_students::table
         .inner_join(users::table)
@@ -386,8 +401,8 @@ pub fn unrouted_of_context(
 /// designer screen looks formations up this way, with the session's course).
 pub fn get_in_context(
     conn: &mut DbConn,
-    context_id: &str,
-    id: &str,
+    context_id: &CourseId,
+    id: &FormationId,
 ) -> StoreResult<Option<FormationRow>> {
     Ok(formations::table
         .filter(formations::context_id.eq(context_id))

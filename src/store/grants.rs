@@ -28,15 +28,19 @@ pub struct Grant {
 /// Makes `user_id` a designer of the course (no-op when already one).
 pub fn grant_designer(
     conn: &mut DbConn,
-    context_id: &str,
-    user_id: &str,
+    context_id: &CourseId,
+    user_id: &UserId,
     granted_by: Option<&str>,
 ) -> StoreResult<()> {
     grant(conn, context_id, user_id, DESIGNER, None, granted_by)
 }
 
 /// True when a grant makes the user a designer of the course.
-pub fn is_designer(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResult<bool> {
+pub fn is_designer(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    user_id: &UserId,
+) -> StoreResult<bool> {
     Ok(course_grants::table
         .filter(course_grants::context_id.eq(context_id))
         .filter(course_grants::user_id.eq(user_id))
@@ -47,7 +51,11 @@ pub fn is_designer(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreR
 }
 
 /// The grants of a user in a course.
-pub fn of_user(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResult<Vec<Grant>> {
+pub fn of_user(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    user_id: &UserId,
+) -> StoreResult<Vec<Grant>> {
     Ok(course_grants::table
         .filter(course_grants::context_id.eq(context_id))
         .filter(course_grants::user_id.eq(user_id))
@@ -59,8 +67,8 @@ pub fn of_user(conn: &mut DbConn, context_id: &str, user_id: &str) -> StoreResul
 /// when the same grant exists.
 pub fn grant(
     conn: &mut DbConn,
-    context_id: &str,
-    user_id: &str,
+    context_id: &CourseId,
+    user_id: &UserId,
     role: &str,
     formation_id: Option<&str>,
     granted_by: Option<&str>,
@@ -89,7 +97,7 @@ pub fn grant(
 }
 
 /// Removes a grant of the course (scoped by course). Returns whether it existed.
-pub fn revoke(conn: &mut DbConn, context_id: &str, grant_id: &str) -> StoreResult<bool> {
+pub fn revoke(conn: &mut DbConn, context_id: &CourseId, grant_id: &str) -> StoreResult<bool> {
     Ok(diesel::delete(
         course_grants::table
             .filter(course_grants::context_id.eq(context_id))
@@ -100,7 +108,7 @@ pub fn revoke(conn: &mut DbConn, context_id: &str, grant_id: &str) -> StoreResul
 }
 
 /// Every grant of a course.
-pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<Grant>> {
+pub fn of_context(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<Grant>> {
     Ok(course_grants::table
         .filter(course_grants::context_id.eq(context_id))
         .order(course_grants::created_at.asc())

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::ids::CourseId;
 use crate::moodle_ws::{self, CourseGroup, GroupMembers};
 use crate::store::schema::{moodle_group_members, moodle_groups};
 use crate::store::{DbConn, RunOnBackend, StoreResult, users};
@@ -27,7 +28,7 @@ pub const STAFF_ROLES: &[&str] = &["editingteacher", "teacher", "manager", "cour
 /// Replaces the stored groups and memberships of a course (caller's transaction).
 pub fn replace(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     groups: &[CourseGroup],
     members: &[GroupMembers],
     now: i64,
@@ -81,7 +82,7 @@ pub fn replace(
 /// Returns how many users were read.
 pub fn replace_roles(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     users: &[moodle_ws::EnrolledUser],
 ) -> StoreResult<usize> {
     use crate::store::schema::moodle_course_roles;
@@ -121,7 +122,7 @@ pub struct GroupOverview {
 }
 
 /// The groups of a course: those seen in launches and those the web service gave, by id.
-pub fn overview(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<GroupOverview>> {
+pub fn overview(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<GroupOverview>> {
     let mut by_id: BTreeMap<i64, GroupOverview> = BTreeMap::new();
     for (group_id, launched) in users::group_counts(conn, context_id)? {
         by_id.insert(
@@ -173,7 +174,7 @@ pub fn overview(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<GroupOve
 }
 
 /// Group names of a course by id (empty without a web service).
-pub fn names(conn: &mut DbConn, context_id: &str) -> StoreResult<BTreeMap<i64, String>> {
+pub fn names(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<BTreeMap<i64, String>> {
     Ok(moodle_groups::table
         .filter(moodle_groups::context_id.eq(context_id))
         .select((moodle_groups::group_id, moodle_groups::name))
@@ -186,7 +187,7 @@ pub fn names(conn: &mut DbConn, context_id: &str) -> StoreResult<BTreeMap<i64, S
 /// launched are placed in their formation.
 pub fn member_groups(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
 ) -> StoreResult<BTreeMap<String, Vec<i64>>> {
     let rows: Vec<(String, i64)> = moodle_group_members::table
         .filter(moodle_group_members::context_id.eq(context_id))

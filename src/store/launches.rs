@@ -3,6 +3,7 @@
 //! only).
 
 use super::contexts::{self, Context, ContextSeen, ResourceLink, ResourceLinkSeen};
+use super::ids::PlatformId;
 use super::users::{self, User};
 use super::{DbConn, StoreResult};
 use crate::lti::launch::Launch;
@@ -17,7 +18,11 @@ pub struct Recorded {
 }
 
 /// Records the user, context, resource link and group ids of a launch (caller's transaction).
-pub fn record(conn: &mut DbConn, platform_id: &str, launch: &Launch) -> StoreResult<Recorded> {
+pub fn record(
+    conn: &mut DbConn,
+    platform_id: &PlatformId,
+    launch: &Launch,
+) -> StoreResult<Recorded> {
     let user = users::upsert(conn, platform_id, &launch.user)?;
     let Some(claim) = &launch.context else {
         return Ok(Recorded {

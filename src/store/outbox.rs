@@ -439,7 +439,10 @@ macro_rules! status_query {
 }
 
 /// Deliveries of a course (what staff of that course see): counts, pending and failed rows.
-pub fn status_for_context(conn: &mut DbConn, context_id: &str) -> StoreResult<ContextDeliveries> {
+pub fn status_for_context(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+) -> StoreResult<ContextDeliveries> {
     let counts = grade_outbox::table
         .filter(grade_outbox::context_id.eq(context_id))
         .group_by(grade_outbox::state)

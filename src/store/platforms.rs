@@ -133,7 +133,7 @@ pub fn upsert(conn: &mut DbConn, spec: &PlatformSpec, origin: &str) -> StoreResu
 /// Adds a deployment to a platform (no-op when already there).
 pub fn add_deployment(
     conn: &mut DbConn,
-    platform_id: &str,
+    platform_id: &PlatformId,
     deployment_id: &str,
 ) -> StoreResult<()> {
     let exists = deployments::table
@@ -153,14 +153,14 @@ pub fn add_deployment(
     Ok(())
 }
 
-pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<Platform> {
+pub fn get(conn: &mut DbConn, id: &PlatformId) -> StoreResult<Platform> {
     Ok(platforms::table
         .find(id)
         .select(columns::<Platform>())
         .get_result_on(conn)?)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<Platform>> {
+pub fn find(conn: &mut DbConn, id: &PlatformId) -> StoreResult<Option<Platform>> {
     Ok(platforms::table
         .find(id)
         .select(columns::<Platform>())
@@ -197,7 +197,7 @@ pub fn list(conn: &mut DbConn) -> StoreResult<Vec<Platform>> {
         .load_on(conn)?)
 }
 
-pub fn deployments_of(conn: &mut DbConn, platform_id: &str) -> StoreResult<Vec<String>> {
+pub fn deployments_of(conn: &mut DbConn, platform_id: &PlatformId) -> StoreResult<Vec<String>> {
     Ok(deployments::table
         .filter(deployments::platform_id.eq(platform_id))
         .select(deployments::deployment_id)
@@ -207,7 +207,7 @@ pub fn deployments_of(conn: &mut DbConn, platform_id: &str) -> StoreResult<Vec<S
 
 pub fn has_deployment(
     conn: &mut DbConn,
-    platform_id: &str,
+    platform_id: &PlatformId,
     deployment_id: &str,
 ) -> StoreResult<bool> {
     Ok(deployments::table
@@ -231,7 +231,7 @@ pub fn remove(conn: &mut DbConn, issuer: &str, client_id: &str) -> StoreResult<b
 /// Removes one deployment of a platform. Returns whether it existed.
 pub fn remove_deployment(
     conn: &mut DbConn,
-    platform_id: &str,
+    platform_id: &PlatformId,
     deployment_id: &str,
 ) -> StoreResult<bool> {
     let n =
@@ -242,7 +242,7 @@ pub fn remove_deployment(
 /// Stores (or replaces) the web service URL and token of a platform.
 pub fn set_webservice(
     conn: &mut DbConn,
-    platform_id: &str,
+    platform_id: &PlatformId,
     url: &str,
     token: &str,
 ) -> StoreResult<()> {
@@ -275,14 +275,14 @@ pub fn set_webservice(
 }
 
 /// Forgets a platform's web service token. Returns whether there was one.
-pub fn remove_webservice(conn: &mut DbConn, platform_id: &str) -> StoreResult<bool> {
+pub fn remove_webservice(conn: &mut DbConn, platform_id: &PlatformId) -> StoreResult<bool> {
     Ok(diesel::delete(platform_webservices::table.find(platform_id)).execute_on(conn)? > 0)
 }
 
 /// The web service of a platform, if one is configured.
 pub fn webservice(
     conn: &mut DbConn,
-    platform_id: &str,
+    platform_id: &PlatformId,
 ) -> StoreResult<Option<crate::moodle_ws::WebService>> {
     Ok(platform_webservices::table
         .find(platform_id)

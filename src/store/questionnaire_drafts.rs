@@ -1,6 +1,6 @@
 //! Questionnaire drafts of a course: text being written in the designer's screens, kept until published (or dropped).
 
-use super::ids::CourseId;
+use super::ids::{CourseId, UserId};
 use diesel::prelude::*;
 
 use super::schema::questionnaire_drafts;
@@ -22,7 +22,7 @@ pub struct DraftRow {
     pub source: String,
     pub revision: i32,
     pub created_by: Option<String>,
-    pub updated_by: Option<String>,
+    pub updated_by: Option<UserId>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -68,7 +68,7 @@ pub fn insert(conn: &mut DbConn, new: &NewDraft<'_>) -> StoreResult<DraftRow> {
 /// A draft of a course by id (`None` for another course's).
 pub fn get_in_context(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     id: &str,
 ) -> StoreResult<Option<DraftRow>> {
     Ok(questionnaire_drafts::table
@@ -80,7 +80,7 @@ pub fn get_in_context(
 }
 
 /// The drafts of a course, most recently changed first.
-pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<DraftRow>> {
+pub fn of_context(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<DraftRow>> {
     Ok(questionnaire_drafts::table
         .filter(questionnaire_drafts::context_id.eq(context_id))
         .order(questionnaire_drafts::updated_at.desc())
@@ -100,7 +100,7 @@ pub struct DraftUpdate<'a> {
 /// Saves a draft if it is still at `revision` (scoped by course); returns whether it was.
 pub fn update(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     id: &str,
     revision: i32,
     update: &DraftUpdate<'_>,
@@ -124,7 +124,7 @@ pub fn update(
 }
 
 /// Deletes a draft of a course (published or dropped); returns whether it existed.
-pub fn delete(conn: &mut DbConn, context_id: &str, id: &str) -> StoreResult<bool> {
+pub fn delete(conn: &mut DbConn, context_id: &CourseId, id: &str) -> StoreResult<bool> {
     Ok(diesel::delete(
         questionnaire_drafts::table
             .filter(questionnaire_drafts::context_id.eq(context_id))

@@ -42,7 +42,11 @@ pub struct Published {
 }
 
 /// The latest version of a questionnaire key in a course.
-pub fn latest(conn: &mut DbConn, context_id: &str, key: &str) -> StoreResult<Option<VersionRow>> {
+pub fn latest(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    key: &str,
+) -> StoreResult<Option<VersionRow>> {
     let versions: Vec<VersionRow> = questionnaire_versions::table
         .filter(questionnaire_versions::context_id.eq(context_id))
         .filter(questionnaire_versions::questionnaire_key.eq(key))
@@ -55,7 +59,7 @@ pub fn latest(conn: &mut DbConn, context_id: &str, key: &str) -> StoreResult<Opt
 /// A given version number of a questionnaire key in a course.
 pub fn by_number(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     key: &str,
     version: i32,
 ) -> StoreResult<Option<VersionRow>> {
@@ -88,7 +92,7 @@ pub fn source(conn: &mut DbConn, id: &str) -> StoreResult<(String, String)> {
 }
 
 /// Every version published in a course, by key then version.
-pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<VersionRow>> {
+pub fn of_context(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<VersionRow>> {
     Ok(questionnaire_versions::table
         .filter(questionnaire_versions::context_id.eq(context_id))
         .order((
@@ -104,7 +108,7 @@ pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<Versio
 /// unique index refuses the second).
 pub fn publish(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     new: &NewVersion<'_>,
 ) -> StoreResult<Published> {
     let latest = latest(conn, context_id, new.questionnaire_key)?;

@@ -97,7 +97,7 @@ pub fn release(conn: &mut DbConn, id: &str) -> StoreResult<()> {
 }
 
 /// Records which platform an invite registered (it stays used).
-pub fn consume(conn: &mut DbConn, id: &str, platform_id: &str) -> StoreResult<()> {
+pub fn consume(conn: &mut DbConn, id: &str, platform_id: &PlatformId) -> StoreResult<()> {
     diesel::update(registration_invites::table.find(id))
         .set(registration_invites::platform_id.eq(platform_id))
         .execute_on(conn)?;

@@ -82,7 +82,7 @@ pub fn is_learner(roles: &[String]) -> bool {
 }
 
 /// The members of a course's roster, by family then given name, with their launches.
-pub fn members(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<RosterMember>> {
+pub fn members(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<RosterMember>> {
     let rows: Vec<RosterRow> = roster_members::table
         .filter(roster_members::context_id.eq(context_id))
         .order((
@@ -124,7 +124,7 @@ pub fn members(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<RosterMem
 
 /// Members of the roster who never opened the tool in this course (every role: staff filter
 /// learners with [`RosterMember::is_learner`]).
-pub fn never_launched(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<RosterMember>> {
+pub fn never_launched(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<RosterMember>> {
     Ok(members(conn, context_id)?
         .into_iter()
         .filter(|m| !m.launched())
@@ -144,7 +144,7 @@ pub struct Replaced {
 /// transaction): new members added, changed ones updated, those who left removed.
 pub fn replace(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     fetched: &[Member],
     now: i64,
 ) -> StoreResult<Replaced> {
@@ -228,7 +228,7 @@ pub struct SyncState {
     pub lease_until: Option<i64>,
 }
 
-pub fn sync_state(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<SyncState>> {
+pub fn sync_state(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Option<SyncState>> {
     Ok(roster_syncs::table
         .find(context_id)
         .select(columns::<SyncState>())
@@ -236,7 +236,7 @@ pub fn sync_state(conn: &mut DbConn, context_id: &str) -> StoreResult<Option<Syn
         .optional()?)
 }
 
-fn ensure_sync_row(conn: &mut DbConn, context_id: &str) -> StoreResult<()> {
+fn ensure_sync_row(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<()> {
     if sync_state(conn, context_id)?.is_none() {
         let inserted = diesel::insert_into(roster_syncs::table)
             .values((
@@ -257,7 +257,7 @@ fn ensure_sync_row(conn: &mut DbConn, context_id: &str) -> StoreResult<()> {
 /// per `min_interval`). True when this caller got it.
 pub fn try_lease(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     now: i64,
     lease_micros: i64,
     min_interval_micros: i64,
@@ -288,7 +288,7 @@ pub fn try_lease(
 /// Records a successful roster synchronisation (and frees the lease).
 pub fn record_success(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     now: i64,
     members: usize,
 ) -> StoreResult<()> {
@@ -308,7 +308,7 @@ pub fn record_success(
 /// Records a failed roster synchronisation (the stored roster is kept as it was).
 pub fn record_failure(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     now: i64,
     error: &str,
 ) -> StoreResult<()> {
@@ -326,7 +326,7 @@ pub fn record_failure(
 /// Records the outcome of a group synchronisation.
 pub fn record_groups(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     now: i64,
     error: Option<&str>,
 ) -> StoreResult<()> {
@@ -346,7 +346,7 @@ pub fn record_groups(
 }
 
 /// True when `sub` is in the stored roster of the course.
-pub fn is_member(conn: &mut DbConn, context_id: &str, sub: &str) -> StoreResult<bool> {
+pub fn is_member(conn: &mut DbConn, context_id: &CourseId, sub: &str) -> StoreResult<bool> {
     Ok(roster_members::table
         .find((context_id, sub))
         .count()
@@ -368,7 +368,7 @@ pub struct Marked {
 }
 
 /// The people marked in a course, by name.
-pub fn marked(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<Marked>> {
+pub fn marked(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<Marked>> {
     let rows: Vec<(String, i64, Option<String>)> = not_students::table
         .left_join(
             roster_members::table.on(roster_members::context_id
@@ -396,7 +396,12 @@ pub fn marked(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<Marked>> {
 
 /// Marks `sub` « pas un étudiant » in the course (no-op when already marked), with its audit
 /// entry (caller's transaction). Returns whether it was new.
-pub fn mark(conn: &mut DbConn, actor: &Actor, context_id: &str, sub: &str) -> StoreResult<bool> {
+pub fn mark(
+    conn: &mut DbConn,
+    actor: &Actor,
+    context_id: &CourseId,
+    sub: &str,
+) -> StoreResult<bool> {
     let known = not_students::table
         .find((context_id, sub))
         .count()
@@ -425,7 +430,12 @@ pub fn mark(conn: &mut DbConn, actor: &Actor, context_id: &str, sub: &str) -> St
 
 /// Puts `sub` back among the students of the course, with its audit entry (caller's
 /// transaction). Returns whether they were marked.
-pub fn unmark(conn: &mut DbConn, actor: &Actor, context_id: &str, sub: &str) -> StoreResult<bool> {
+pub fn unmark(
+    conn: &mut DbConn,
+    actor: &Actor,
+    context_id: &CourseId,
+    sub: &str,
+) -> StoreResult<bool> {
     let n = diesel::delete(not_students::table.find((context_id, sub))).execute_on(conn)?;
     if n > 0 {
         actor.record(

@@ -1,6 +1,6 @@
 //! Users as seen in launches (one per platform and `sub`) and the Moodle groups they belong to.
 
-use super::ids::{PlatformId, UserId};
+use super::ids::{CourseId, PlatformId, UserId};
 use diesel::prelude::*;
 
 use super::schema::{user_groups, users};
@@ -29,7 +29,11 @@ pub use crate::lti::launch::LaunchUser as UserIdentity;
 
 /// Records the user (insert, or refresh the identity when it changed) and returns the row.
 /// A returning user with the same identity costs one read and no write.
-pub fn upsert(conn: &mut DbConn, platform_id: &str, who: &UserIdentity) -> StoreResult<User> {
+pub fn upsert(
+    conn: &mut DbConn,
+    platform_id: &PlatformId,
+    who: &UserIdentity,
+) -> StoreResult<User> {
     let now = now_micros();
     let existing = users::table
         .filter(users::platform_id.eq(platform_id))
@@ -88,7 +92,7 @@ impl User {
     }
 }
 
-pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<User> {
+pub fn get(conn: &mut DbConn, id: &UserId) -> StoreResult<User> {
     Ok(users::table
         .find(id)
         .select(columns::<User>())
@@ -99,8 +103,8 @@ pub fn get(conn: &mut DbConn, id: &str) -> StoreResult<User> {
 /// (no write when they did not change).
 pub fn set_groups(
     conn: &mut DbConn,
-    context_id: &str,
-    user_id: &str,
+    context_id: &CourseId,
+    user_id: &UserId,
     group_ids: &[i64],
 ) -> StoreResult<()> {
     let mut known: Vec<i64> = user_groups::table
@@ -136,7 +140,7 @@ pub fn set_groups(
 }
 
 /// Group ids seen in launches of a course, with how many distinct users are in each.
-pub fn group_counts(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<(i64, i64)>> {
+pub fn group_counts(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<(i64, i64)>> {
     Ok(user_groups::table
         .filter(user_groups::context_id.eq(context_id))
         .group_by(user_groups::group_id)
@@ -148,7 +152,7 @@ pub fn group_counts(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<(i64
 /// The users of a platform among `ids`, or whose `sub` is among `subs`.
 pub fn by_ids_or_subs(
     conn: &mut DbConn,
-    platform_id: &str,
+    platform_id: &PlatformId,
     ids: &[UserId],
     subs: &[String],
 ) -> StoreResult<Vec<User>> {
@@ -181,7 +185,11 @@ pub fn by_ids(conn: &mut DbConn, ids: &[UserId]) -> StoreResult<Vec<User>> {
 }
 
 /// The user `sub` of a platform, if the tool knows them.
-pub fn find_by_sub(conn: &mut DbConn, platform_id: &str, sub: &str) -> StoreResult<Option<User>> {
+pub fn find_by_sub(
+    conn: &mut DbConn,
+    platform_id: &PlatformId,
+    sub: &str,
+) -> StoreResult<Option<User>> {
     Ok(users::table
         .filter(users::platform_id.eq(platform_id))
         .filter(users::sub.eq(sub))

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::ids::CourseId;
 use super::schema::{contracts, course_configs, course_years};
 use super::{DbConn, RunOnBackend, StoreResult, now_micros};
 
@@ -10,7 +11,7 @@ use super::{DbConn, RunOnBackend, StoreResult, now_micros};
 pub type YearRow = (String, i64, Option<i64>);
 
 /// Whether students may no longer edit or sign the contracts of `year` in the course.
-pub fn is_closed(conn: &mut DbConn, context_id: &str, year: &str) -> StoreResult<bool> {
+pub fn is_closed(conn: &mut DbConn, context_id: &CourseId, year: &str) -> StoreResult<bool> {
     Ok(course_years::table
         .find((context_id, year))
         .select(course_years::closed_at)
@@ -21,7 +22,7 @@ pub fn is_closed(conn: &mut DbConn, context_id: &str, year: &str) -> StoreResult
 }
 
 /// Records that the course knows `year` (no-op when it does). Caller's transaction.
-pub fn ensure(conn: &mut DbConn, context_id: &str, year: &str) -> StoreResult<()> {
+pub fn ensure(conn: &mut DbConn, context_id: &CourseId, year: &str) -> StoreResult<()> {
     let known = course_years::table
         .find((context_id, year))
         .count()
@@ -40,7 +41,7 @@ pub fn ensure(conn: &mut DbConn, context_id: &str, year: &str) -> StoreResult<()
 }
 
 /// Every year recorded for a course.
-pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<YearRow>> {
+pub fn of_context(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<YearRow>> {
     Ok(course_years::table
         .filter(course_years::context_id.eq(context_id))
         .select((
@@ -52,7 +53,11 @@ pub fn of_context(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<YearRo
 }
 
 /// The years of a course still open, but `current`, newest first.
-pub fn open_others(conn: &mut DbConn, context_id: &str, current: &str) -> StoreResult<Vec<String>> {
+pub fn open_others(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    current: &str,
+) -> StoreResult<Vec<String>> {
     let mut years: Vec<String> = course_years::table
         .filter(course_years::context_id.eq(context_id))
         .filter(course_years::closed_at.is_null())
@@ -66,7 +71,7 @@ pub fn open_others(conn: &mut DbConn, context_id: &str, current: &str) -> StoreR
 /// (year, state, count) of the contracts of a course.
 pub fn contract_counts(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
 ) -> StoreResult<Vec<(String, String, i64)>> {
     Ok(contracts::table
         .filter(contracts::context_id.eq(context_id))
@@ -80,7 +85,7 @@ pub fn contract_counts(
 }
 
 /// Makes `year` the course's current year (caller's transaction).
-pub fn set_current(conn: &mut DbConn, context_id: &str, year: &str) -> StoreResult<()> {
+pub fn set_current(conn: &mut DbConn, context_id: &CourseId, year: &str) -> StoreResult<()> {
     diesel::update(course_configs::table.find(context_id))
         .set((
             course_configs::academic_year.eq(year),
@@ -93,7 +98,7 @@ pub fn set_current(conn: &mut DbConn, context_id: &str, year: &str) -> StoreResu
 /// Closes (with who closed it) or reopens (`closed_by` none and `closed` false) a year.
 pub fn set_closed(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     year: &str,
     closed: bool,
     closed_by: Option<&str>,

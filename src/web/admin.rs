@@ -15,6 +15,7 @@ use crate::web::error::{AppError, AppResult};
 
 use super::session::AnySession;
 use super::templates::{render, ser};
+use crate::store::ids::PlatformId;
 
 fn require_admin(session: &AnySession) -> AppResult<()> {
     if session.tool_role == ToolRole::Admin {
@@ -101,7 +102,7 @@ pub async fn retry(
 /// `{id}` of another registration.
 #[derive(Debug, Deserialize)]
 pub struct RegistrationPath {
-    pub id: String,
+    pub id: PlatformId,
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,9 +141,9 @@ pub async fn registrations(
 async fn plan(
     state: &AppState,
     session: &AnySession,
-    id: &str,
+    id: &PlatformId,
 ) -> AppResult<crate::registration::CarryOverPlan> {
-    let (from, to) = (id.to_string(), session.row.platform_id.clone());
+    let (from, to) = (id.clone(), session.row.platform_id.clone());
     state
         .db
         .run(move |conn| {

@@ -445,14 +445,14 @@ struct Course {
 
 /// What the seeding left for the measures.
 struct Seeded {
-    context_id: String,
+    context_id: cpre::store::ids::CourseId,
     year: String,
     formations: Vec<FormationRow>,
     /// Counts by state (all formations).
     states: BTreeMap<&'static str, usize>,
     /// MATH contracts to print: a typical signed one and the one with the most answers.
-    pdf_typical: String,
-    pdf_longest: (String, usize),
+    pdf_typical: cpre::store::ids::ContractId,
+    pdf_longest: (cpre::store::ids::ContractId, usize),
 }
 
 /// Registers the platform, configures the demo course and writes the population.
@@ -539,8 +539,8 @@ fn seed(
     };
     let now = now_micros();
     let mut states: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut pdf_typical = String::new();
-    let mut pdf_longest = (String::new(), 0);
+    let mut pdf_typical = cpre::store::ids::ContractId::default();
+    let mut pdf_longest = (cpre::store::ids::ContractId::default(), 0);
     let mut roster: Vec<Member> = Vec::new();
     let mut ws_members: Vec<GroupMembers> = Vec::new();
     cpre::store::transaction(conn, |conn| -> Result<(), ContractError> {
@@ -687,10 +687,10 @@ fn seed(
                     if pdf_typical.is_empty()
                         && answers.get("a_un_statut").and_then(AnswerValue::as_text) == Some("non")
                     {
-                        pdf_typical = row.id.to_string();
+                        pdf_typical = row.id.clone();
                     }
                     if answers.len() > pdf_longest.1 {
-                        pdf_longest = (row.id.to_string(), answers.len());
+                        pdf_longest = (row.id.clone(), answers.len());
                     }
                 }
             }
@@ -720,7 +720,7 @@ fn seed(
         "MATH has signed contracts"
     );
     Seeded {
-        context_id: context.id.to_string(),
+        context_id: context.id,
         year,
         formations: courses.into_iter().map(|c| c.row).collect(),
         states,

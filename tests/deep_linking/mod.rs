@@ -236,11 +236,12 @@ async fn teacher_places_the_contract(app: TestApp) {
         .run(|conn| {
             use cpre::store::schema::{contexts, users};
             use diesel::prelude::*;
-            let user: String = users::table
+            let user: cpre::store::ids::UserId = users::table
                 .filter(users::sub.eq("6"))
                 .select(users::id)
                 .get_result(conn)?;
-            let context: String = contexts::table.select(contexts::id).get_result(conn)?;
+            let context: cpre::store::ids::CourseId =
+                contexts::table.select(contexts::id).get_result(conn)?;
             cpre::store::grants::is_designer(conn, &context, &user)
         })
         .await

@@ -91,7 +91,7 @@ pub async fn store_roster(app: &TestApp, members: serde_json::Value, groups: ser
         .run(move |conn| {
             use cpre::store::schema::contexts;
             use diesel::prelude::*;
-            let ctx: String = contexts::table
+            let ctx: cpre::store::ids::CourseId = contexts::table
                 .filter(contexts::lti_id.eq("2"))
                 .select(contexts::id)
                 .get_result(conn)?;

@@ -36,7 +36,7 @@ async fn roster(app: &TestApp) {
     .await;
 }
 
-async fn course_id(app: &TestApp) -> String {
+async fn course_id(app: &TestApp) -> cpre::store::ids::CourseId {
     app.state
         .db
         .run(|conn| {
@@ -45,7 +45,7 @@ async fn course_id(app: &TestApp) -> String {
             Ok(contexts::table
                 .filter(contexts::lti_id.eq("2"))
                 .select(contexts::id)
-                .get_result::<String>(conn)?)
+                .get_result::<cpre::store::ids::CourseId>(conn)?)
         })
         .await
         .unwrap()

@@ -8,7 +8,7 @@ use crate::support::app::TestApp;
 use crate::support::db::Backend;
 use crate::support::platform::LaunchSpec;
 
-async fn context_id(app: &TestApp) -> String {
+async fn context_id(app: &TestApp) -> CourseId {
     app.state
         .db
         .run(|conn| {
@@ -16,14 +16,14 @@ async fn context_id(app: &TestApp) -> String {
             use diesel::prelude::*;
             Ok(contexts::table
                 .select(contexts::id)
-                .get_result::<String>(conn)?)
+                .get_result::<CourseId>(conn)?)
         })
         .await
         .unwrap()
 }
 
-async fn members(app: &TestApp, context: &str) -> Vec<cpre::store::roster::RosterMember> {
-    let id = context.to_string();
+async fn members(app: &TestApp, context: &CourseId) -> Vec<cpre::store::roster::RosterMember> {
+    let id = context.clone();
     app.state
         .db
         .run(move |conn| cpre::store::roster::members(conn, &id))
@@ -31,8 +31,11 @@ async fn members(app: &TestApp, context: &str) -> Vec<cpre::store::roster::Roste
         .unwrap()
 }
 
-async fn never_launched(app: &TestApp, context: &str) -> Vec<cpre::store::roster::RosterMember> {
-    let id = context.to_string();
+async fn never_launched(
+    app: &TestApp,
+    context: &CourseId,
+) -> Vec<cpre::store::roster::RosterMember> {
+    let id = context.clone();
     app.state
         .db
         .run(move |conn| cpre::store::roster::never_launched(conn, &id))
@@ -434,6 +437,7 @@ async fn the_schedule_synchronises_recent_courses_once_per_interval() {
 }
 
 use crate::support::cli::cpre;
+use cpre::store::ids::CourseId;
 
 #[tokio::test]
 async fn cli_stores_the_web_service_token_and_syncs_a_course() {

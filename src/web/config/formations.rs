@@ -20,7 +20,7 @@ use crate::web::error::AppResult;
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::{Designer, Flash, Problems, edit_error, field, fields, text, ticked, write};
-use crate::store::ids::FormationId;
+use crate::store::ids::{CourseId, FormationId};
 
 /// A formation with its groups, for lists.
 #[derive(Debug, Serialize)]
@@ -39,7 +39,7 @@ pub struct KeyChoice {
     pub version: i32,
 }
 
-fn keys(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<KeyChoice>> {
+fn keys(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<KeyChoice>> {
     let mut out: Vec<KeyChoice> = Vec::new();
     for v in questionnaire_versions::of_context(conn, context_id)? {
         match out.iter_mut().find(|k| k.key == v.questionnaire_key) {
@@ -58,7 +58,10 @@ fn keys(conn: &mut DbConn, context_id: &str) -> StoreResult<Vec<KeyChoice>> {
     Ok(out)
 }
 
-fn lines(conn: &mut DbConn, context_id: &str) -> StoreResult<(Vec<FormationLine>, Vec<KeyChoice>)> {
+fn lines(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+) -> StoreResult<(Vec<FormationLine>, Vec<KeyChoice>)> {
     let overview = groups::overview(conn, context_id)?;
     let mapping = formations::groups_of_context(conn, context_id)?;
     let keys = keys(conn, context_id)?;
@@ -181,7 +184,7 @@ pub async fn create(
 /// `{id}` in formation URLs.
 #[derive(Debug, serde::Deserialize)]
 pub struct IdPath {
-    pub id: String,
+    pub id: FormationId,
 }
 
 /// A Moodle group on the formation page: is it this formation's, another's, nobody's.
@@ -202,7 +205,11 @@ struct FormationPage {
     codes: BTreeMap<FormationId, String>,
 }
 
-fn load_page(conn: &mut DbConn, context_id: &str, id: &str) -> Result<FormationPage, EditError> {
+fn load_page(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    id: &FormationId,
+) -> Result<FormationPage, EditError> {
     let formation = editing::formation(conn, context_id, id)?;
     let codes = formations::of_context(conn, context_id)?
         .into_iter()
@@ -294,7 +301,7 @@ fn render_formation(
     )
 }
 
-async fn page(state: &AppState, d: &Designer, id: String) -> AppResult<FormationPage> {
+async fn page(state: &AppState, d: &Designer, id: FormationId) -> AppResult<FormationPage> {
     let ctx = d.context_id();
     state
         .db
@@ -514,7 +521,7 @@ struct ItemRow {
 /// The questionnaire a formation's data is checked against (latest version), if published.
 fn declarations(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     key: &str,
 ) -> Result<Option<std::sync::Arc<crate::questionnaire::Questionnaire>>, EditError> {
     if key.is_empty() {

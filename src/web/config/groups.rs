@@ -18,7 +18,7 @@ use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::formations::parse_group_ids;
 use super::{Designer, Flash, Problems, edit_error, text, write};
-use crate::store::ids::FormationId;
+use crate::store::ids::{CourseId, FormationId};
 
 #[derive(Debug, Serialize)]
 struct Line {
@@ -44,7 +44,7 @@ struct Data {
     unrouted: Vec<Unrouted>,
 }
 
-fn load(conn: &mut DbConn, context_id: &str) -> StoreResult<Data> {
+fn load(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Data> {
     let unrouted = formations::unrouted_of_context(conn, context_id)?
         .into_iter()
         .map(|(row, user)| Unrouted {

@@ -14,6 +14,7 @@ use crate::web::error::AppResult;
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::{Designer, Flash, Problems, text, write};
+use crate::store::ids::CourseId;
 
 /// What the checklist says.
 #[derive(Debug, serde::Serialize)]
@@ -32,7 +33,10 @@ struct Status {
     unrouted: usize,
 }
 
-fn status(conn: &mut crate::store::DbConn, context_id: &str) -> crate::store::StoreResult<Status> {
+fn status(
+    conn: &mut crate::store::DbConn,
+    context_id: &CourseId,
+) -> crate::store::StoreResult<Status> {
     let config = formations::course_config(conn, context_id)?;
     let all = formations::of_context(conn, context_id)?;
     let groups = formations::groups_of_context(conn, context_id)?;

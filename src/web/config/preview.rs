@@ -21,6 +21,7 @@ use super::super::contract::view::{PageFields, Values, page_fields};
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::{Designer, field};
+use crate::store::ids::{CourseId, FormationId};
 
 /// A questionnaire one can preview.
 #[derive(Debug, Serialize)]
@@ -52,7 +53,7 @@ fn sample_identity() -> Identity {
 
 fn choices(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     tz: chrono_tz::Tz,
 ) -> Result<(Vec<SourceChoice>, Vec<FormationRow>), StoreError> {
     let mut out: Vec<SourceChoice> = Vec::new();
@@ -105,9 +106,9 @@ impl From<StoreError> for SetupError {
 
 fn setup(
     conn: &mut DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     source: &str,
-    formation_id: &str,
+    formation_id: &FormationId,
     previous: bool,
 ) -> Result<Setup, SetupError> {
     let (questionnaire, source_label) = match source.split_once(':') {
@@ -336,7 +337,15 @@ async fn load_setup(
     let ctx = d.context_id();
     Ok(state
         .db
-        .run(move |conn| Ok(setup(conn, &ctx, &source, &formation, previous)))
+        .run(move |conn| {
+            Ok(setup(
+                conn,
+                &ctx,
+                &source,
+                &FormationId::from(formation),
+                previous,
+            ))
+        })
         .await?)
 }
 

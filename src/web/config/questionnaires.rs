@@ -19,6 +19,7 @@ use crate::web::error::{AppError, AppResult};
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::{Designer, Flash, draft_error, field, text, write};
+use crate::store::ids::CourseId;
 
 /// A diagnostic as the pages show it, with the line of the text it is about.
 #[derive(Debug, Clone, Serialize)]
@@ -81,7 +82,10 @@ struct DraftLine {
     updated_by: Option<String>,
 }
 
-fn list_data(conn: &mut DbConn, context_id: &str) -> StoreResult<(Vec<KeyLine>, Vec<DraftLine>)> {
+fn list_data(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+) -> StoreResult<(Vec<KeyLine>, Vec<DraftLine>)> {
     let mut keys: Vec<KeyLine> = Vec::new();
     let all = formations::of_context(conn, context_id)?;
     for v in questionnaire_versions::of_context(conn, context_id)? {
@@ -316,7 +320,11 @@ pub struct IdPath {
 }
 
 /// A version of the session's course (404 for another course's).
-fn version_in(conn: &mut DbConn, context_id: &str, id: &str) -> StoreResult<Option<VersionRow>> {
+fn version_in(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    id: &str,
+) -> StoreResult<Option<VersionRow>> {
     Ok(questionnaire_versions::of_context(conn, context_id)?
         .into_iter()
         .find(|v| v.id == id))

@@ -12,11 +12,12 @@ use crate::web::error::{AppError, AppResult};
 use super::super::session::Session;
 use super::super::templates::{render, ser};
 use super::{base_context, student_of};
+use crate::store::ids::ContractId;
 
 /// `{id}` of a contract.
 #[derive(Debug, Deserialize)]
 pub struct ContractPath {
-    pub id: String,
+    pub id: ContractId,
 }
 
 /// `GET /s/{token}/contrats/{id}/imprimer`: 404 unless the contract is the session user's

@@ -16,11 +16,12 @@ use super::super::config::{field, text, write};
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::Follower;
+use crate::store::ids::ContractId;
 
 /// `{id}` of a contract.
 #[derive(Debug, Deserialize)]
 pub struct IdPath {
-    pub id: String,
+    pub id: ContractId,
 }
 
 /// `?version=N` (an earlier signed version) and `?ok=…` (what was just done).
@@ -46,7 +47,7 @@ struct Typed {
 async fn load(
     state: &AppState,
     f: &Follower,
-    id: String,
+    id: ContractId,
     seq: Option<i32>,
     view: &'static str,
 ) -> AppResult<Record> {
@@ -124,17 +125,17 @@ pub async fn show(
 async fn decide<T: Send + 'static>(
     state: &AppState,
     f: &Follower,
-    id: &str,
+    id: &ContractId,
     act: impl FnOnce(
         &mut crate::store::DbConn,
         &crate::followup::Scope,
         &crate::store::audit::Actor,
-        &str,
+        &ContractId,
     ) -> Result<Option<T>, ContractError>
     + Send
     + 'static,
 ) -> AppResult<T> {
-    let (follows, decides, actor, id) = (f.follows(), f.decides(), f.actor.clone(), id.to_owned());
+    let (follows, decides, actor, id) = (f.follows(), f.decides(), f.actor.clone(), id.clone());
     write(state, move |conn| -> Result<AppResult<T>, ContractError> {
         if record::find(conn, &follows, &id)?.is_none() {
             return Ok(Err(AppError::NotFound));
@@ -250,7 +251,7 @@ fn check_text(value: &str, input_id: &str, required: &str) -> Vec<(String, Strin
 async fn refused(
     state: &AppState,
     f: &Follower,
-    id: String,
+    id: ContractId,
     typed: Typed,
 ) -> AppResult<HttpResponse> {
     let rec = load(state, f, id, None, "page").await?;

@@ -25,6 +25,7 @@ use crate::web::error::{AppError, AppResult};
 use super::contract::{see_other, with_status};
 use super::session::Session;
 use super::staff::Staff;
+use crate::store::ids::CourseId;
 
 /// A staff member following contracts: the session, their scope, who acts (audit).
 pub struct Follower {
@@ -112,7 +113,7 @@ impl Follower {
 /// current year (none when the course is not configured).
 pub fn year_of(
     conn: &mut crate::store::DbConn,
-    context_id: &str,
+    context_id: &CourseId,
     asked: Option<&str>,
 ) -> crate::store::StoreResult<Option<String>> {
     if let Some(y) = asked.filter(|y| crate::course::file::is_academic_year(y)) {

@@ -24,7 +24,7 @@ async fn change(
     change: fn(
         &mut crate::store::DbConn,
         &crate::store::audit::Actor,
-        &str,
+        &crate::store::ids::CourseId,
         &str,
     ) -> crate::store::StoreResult<bool>,
 ) -> AppResult<HttpResponse> {

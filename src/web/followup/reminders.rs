@@ -18,6 +18,7 @@ use super::super::templates::ser;
 use super::formation::CodePath;
 use super::home::YearQuery;
 use super::{Follower, year_of};
+use crate::store::ids::FormationId;
 
 /// States of the students a reminder is for.
 const UNSIGNED: [&str; 3] = [NOT_STARTED, "draft", "reopened"];
@@ -211,7 +212,7 @@ pub async fn csv(
 async fn record(
     state: &AppState,
     f: &Follower,
-    formation_id: &str,
+    formation_id: &FormationId,
     how: &'static str,
     count: usize,
 ) -> AppResult<()> {
