@@ -7,10 +7,10 @@
 use std::path::Path;
 
 use crate::lti::roles::ToolRole;
-use crate::store::audit::{self, NewAuditEntry};
-use crate::store::ids::{CourseId, PlatformId};
+use crate::store::audit::{self, Action, NewAuditEntry, Target};
+use crate::store::ids::{CourseId, PlatformId, UserId};
 use crate::store::outbox;
-use crate::store::platforms::{self, Platform, PlatformSpec, source};
+use crate::store::platforms::{self, Platform, PlatformSpec, Source};
 use crate::store::{DbConn, StoreError, StoreResult, carry_over as moves, contexts};
 
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,7 @@ pub fn validate(spec: &PlatformSpec) -> Result<(), RegistrationError> {
 pub fn register(
     conn: &mut DbConn,
     spec: &PlatformSpec,
-    origin: &str,
+    origin: Source,
 ) -> Result<Platform, RegistrationError> {
     validate(spec)?;
     Ok(platforms::upsert(conn, spec, origin)?)
@@ -90,7 +90,7 @@ pub fn load_files(conn: &mut DbConn, dir: &Path) -> Result<Vec<Platform>, Regist
             message: e.to_string(),
         })?;
         let platform =
-            register(conn, &spec, source::FILE).map_err(|e| RegistrationError::File {
+            register(conn, &spec, Source::File).map_err(|e| RegistrationError::File {
                 file: name.clone(),
                 message: e.to_string(),
             })?;
@@ -148,9 +148,6 @@ pub fn status(conn: &mut DbConn, platform_id: &PlatformId) -> StoreResult<Platfo
         others,
     })
 }
-
-/// Audit action of a course carried over to another registration.
-pub const ACTION_CARRY_OVER: &str = "platform.carry_over";
 
 /// Why courses cannot be carried over.
 #[derive(Debug, thiserror::Error)]
@@ -259,7 +256,7 @@ pub fn carry_over(
     conn: &mut DbConn,
     from_id: &PlatformId,
     to_id: &PlatformId,
-    actor_user_id: Option<&str>,
+    actor_user_id: Option<&UserId>,
     actor_label: &str,
 ) -> Result<CarryOverPlan, CarryOverError> {
     let plan = plan_carry_over(conn, from_id, to_id)?;
@@ -291,8 +288,8 @@ pub fn carry_over(
                 context_id: Some(&course.context_id),
                 actor_user_id,
                 actor_label,
-                action: ACTION_CARRY_OVER,
-                target_type: "course",
+                action: Action::CarryOver,
+                target_type: Target::Course,
                 target_id: Some(&course.context_id),
                 detail: serde_json::json!({
                     "from_client_id": plan.from.client_id,

@@ -1,6 +1,6 @@
 //! The storage layer on both backends: migrations, registrations, states, users, keys.
 
-use cpre::store::platforms::{self, PlatformSpec};
+use cpre::store::platforms::{self, PlatformSpec, Source};
 use cpre::store::{DbPool, oidc_states, users};
 
 use crate::support::db::{Backend, TestDb, skipped};
@@ -55,13 +55,13 @@ storage_test!(migrations_run_once, migrations_are_idempotent);
 
 fn registrations(pool: &DbPool) {
     let mut conn = pool.get().unwrap();
-    let a = platforms::upsert(&mut conn, &spec("client-a"), "cli").unwrap();
-    let b = platforms::upsert(&mut conn, &spec("client-b"), "cli").unwrap();
+    let a = platforms::upsert(&mut conn, &spec("client-a"), Source::Cli).unwrap();
+    let b = platforms::upsert(&mut conn, &spec("client-b"), Source::Cli).unwrap();
     assert_ne!(a.id, b.id, "one issuer, several client_ids");
     let mut again = spec("client-a");
     again.deployment_ids = vec!["1".into(), "7".into()];
     again.name = Some("Renamed".into());
-    let a2 = platforms::upsert(&mut conn, &again, "cli").unwrap();
+    let a2 = platforms::upsert(&mut conn, &again, Source::Cli).unwrap();
     assert_eq!(a2.id, a.id, "upsert keeps the row");
     assert_eq!(a2.name, "Renamed");
     assert_eq!(
@@ -85,7 +85,7 @@ storage_test!(platform_registrations, registrations);
 
 fn states_are_single_use(pool: &DbPool) {
     let mut conn = pool.get().unwrap();
-    let p = platforms::upsert(&mut conn, &spec("c"), "cli").unwrap();
+    let p = platforms::upsert(&mut conn, &spec("c"), Source::Cli).unwrap();
     let now = cpre::store::now_micros();
     let row = oidc_states::OidcState {
         state: "s1".into(),
@@ -127,7 +127,7 @@ storage_test!(oidc_states_single_use, states_are_single_use);
 
 fn read_snapshots_end_even_on_error(pool: &DbPool) {
     let mut conn = pool.get().unwrap();
-    platforms::upsert(&mut conn, &spec("before"), "cli").unwrap();
+    platforms::upsert(&mut conn, &spec("before"), Source::Cli).unwrap();
     let seen: Result<usize, cpre::store::StoreError> =
         cpre::store::read_tx(&mut conn, |c| Ok(platforms::list(c)?.len()));
     assert_eq!(seen.unwrap(), 1);
@@ -138,7 +138,7 @@ fn read_snapshots_end_even_on_error(pool: &DbPool) {
     assert!(failed.is_err());
     // No transaction left open: a write transaction starts, commits and is seen elsewhere.
     cpre::store::write_tx(&mut conn, |c| {
-        platforms::upsert(c, &spec("after"), "cli").map(|_| ())
+        platforms::upsert(c, &spec("after"), Source::Cli).map(|_| ())
     })
     .unwrap();
     let mut other = pool.get().unwrap();
@@ -146,9 +146,62 @@ fn read_snapshots_end_even_on_error(pool: &DbPool) {
 }
 storage_test!(read_snapshots_end, read_snapshots_end_even_on_error);
 
+/// A stored name no variant has, or JSON that does not parse, is an error when the row is
+/// read: never a silent default.
+fn unknown_stored_values_are_refused(pool: &DbPool) {
+    use cpre::store::schema::{audit_log, platforms as table};
+    use diesel::prelude::*;
+    let mut conn = pool.get().unwrap();
+    let p = platforms::upsert(&mut conn, &spec("c"), Source::Dynamic).unwrap();
+    assert_eq!(
+        platforms::get(&mut conn, &p.id).unwrap().source,
+        Source::Dynamic
+    );
+    let corrupt = |conn: &mut cpre::store::DbConn, sql_value: &str| match conn {
+        cpre::store::DbConn::Sqlite(c) => diesel::update(table::table)
+            .set(table::source.eq(sql_value))
+            .execute(c),
+        cpre::store::DbConn::Pg(c) => diesel::update(table::table)
+            .set(table::source.eq(sql_value))
+            .execute(c),
+    };
+    corrupt(&mut conn, "ftp").unwrap();
+    let err = platforms::get(&mut conn, &p.id).unwrap_err().to_string();
+    assert!(err.contains("deserializing field 'source'"), "{err}");
+    corrupt(&mut conn, "cli").unwrap();
+    assert_eq!(
+        platforms::get(&mut conn, &p.id).unwrap().source,
+        Source::Cli
+    );
+
+    let entry = cpre::store::audit::NewAuditEntry {
+        platform_id: &p.id,
+        context_id: None,
+        actor_user_id: None,
+        actor_label: "test",
+        action: cpre::store::audit::Action::Export,
+        target_type: cpre::store::audit::Target::Contracts,
+        target_id: Some("t"),
+        detail: serde_json::json!({ "format": "csv" }),
+    };
+    cpre::store::audit::record(&mut conn, &entry).unwrap();
+    let read = cpre::store::audit::for_target(&mut conn, entry.target_type, "t").unwrap();
+    assert_eq!(
+        read[0].detail.0["format"], "csv",
+        "JSON read back as a value"
+    );
+    let bad_json = diesel::update(audit_log::table).set(audit_log::detail.eq("{not json"));
+    match &mut *conn {
+        cpre::store::DbConn::Sqlite(c) => bad_json.execute(c).unwrap(),
+        cpre::store::DbConn::Pg(c) => bad_json.execute(c).unwrap(),
+    };
+    assert!(cpre::store::audit::for_target(&mut conn, entry.target_type, "t").is_err());
+}
+storage_test!(stored_names_are_checked, unknown_stored_values_are_refused);
+
 fn concurrent_takes_have_one_winner(pool: &DbPool) {
     let mut conn = pool.get().unwrap();
-    let p = platforms::upsert(&mut conn, &spec("c"), "cli").unwrap();
+    let p = platforms::upsert(&mut conn, &spec("c"), Source::Cli).unwrap();
     let now = cpre::store::now_micros();
     oidc_states::insert(
         &mut conn,
@@ -183,7 +236,7 @@ storage_test!(oidc_state_race, concurrent_takes_have_one_winner);
 
 fn user_upsert_and_groups(pool: &DbPool) {
     let mut conn = pool.get().unwrap();
-    let p = platforms::upsert(&mut conn, &spec("c"), "cli").unwrap();
+    let p = platforms::upsert(&mut conn, &spec("c"), Source::Cli).unwrap();
     let mut who = users::UserIdentity {
         sub: "3".into(),
         name: "Alice Martin".into(),

@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::store::audit::{Actor, action};
+use crate::store::audit::{Action, Actor, Target};
 use crate::store::formations::{self, FormationRow};
-use crate::store::grants::{self, DESIGNER, GESTIONNAIRE, Grant};
+use crate::store::grants::{self, Grant, GrantRole};
 use crate::store::ids::{CourseId, FormationId, PlatformId, UserId};
 use crate::store::roster;
 use crate::store::users::{User, UserIdentity};
@@ -125,13 +125,13 @@ pub fn grant(
     actor: &Actor,
     context_id: &CourseId,
     user: &User,
-    role: &str,
+    role: GrantRole,
     formation_ids: &[FormationId],
 ) -> Result<(), GrantError> {
     let course_formations = formations::of_context(conn, context_id)?;
     let targets: Vec<&FormationRow> = match role {
-        DESIGNER => Vec::new(),
-        GESTIONNAIRE => {
+        GrantRole::Designer => Vec::new(),
+        GrantRole::Gestionnaire => {
             if formation_ids.is_empty() {
                 return Err(GrantError::NoFormation);
             }
@@ -145,20 +145,26 @@ pub fn grant(
                 })
                 .collect::<Result<_, _>>()?
         }
-        other => return Err(GrantError::UnknownRole(other.to_owned())),
     };
     let by = actor.user_id.as_deref();
-    if role == DESIGNER {
+    if role == GrantRole::Designer {
         grants::grant_designer(conn, context_id, &user.id, by)?;
     }
     for f in &targets {
-        grants::grant(conn, context_id, &user.id, GESTIONNAIRE, Some(&f.id), by)?;
+        grants::grant(
+            conn,
+            context_id,
+            &user.id,
+            GrantRole::Gestionnaire,
+            Some(&f.id),
+            by,
+        )?;
     }
     actor.record(
         conn,
         context_id,
-        action::GRANT,
-        ("user", Some(&user.id)),
+        Action::Grant,
+        (Target::User, Some(&user.id)),
         serde_json::json!({
             "role": role, "user": user.name, "sub": user.sub,
             "formations": targets.iter().map(|f| f.code.clone()).collect::<Vec<_>>(),
@@ -178,7 +184,8 @@ pub fn revoke(
         .into_iter()
         .find(|g| g.id == grant_id)
         .ok_or(GrantError::UnknownGrant)?;
-    if grant.role == DESIGNER && actor.user_id.as_deref() == Some(grant.user_id.as_str()) {
+    if grant.role == GrantRole::Designer && actor.user_id.as_deref() == Some(grant.user_id.as_str())
+    {
         return Err(GrantError::OwnDesignerRole);
     }
     grants::revoke(conn, context_id, grant_id)?;
@@ -190,8 +197,8 @@ pub fn revoke(
     actor.record(
         conn,
         context_id,
-        action::GRANT_REVOKE,
-        ("user", Some(&grant.user_id)),
+        Action::GrantRevoke,
+        (Target::User, Some(&grant.user_id)),
         serde_json::json!({
             "role": grant.role, "user": user.name, "sub": user.sub, "formation": formation,
         }),

@@ -10,7 +10,7 @@ use crate::store::formations::{self, FormationRow};
 use crate::store::ids::{CourseId, FormationId, UserId};
 use crate::store::{DbConn, StoreResult};
 
-use crate::store::grants::{self, DESIGNER, GESTIONNAIRE};
+use crate::store::grants::{self, GrantRole};
 
 /// What a staff member may do with the contracts of one formation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -102,10 +102,11 @@ pub fn resolve(
     group_ids: &[i64],
 ) -> StoreResult<Option<StaffScope>> {
     let user_grants = grants::of_user(conn, context_id, user_id)?;
-    let designer = tool_role == ToolRole::Admin || user_grants.iter().any(|g| g.role == DESIGNER);
+    let designer =
+        tool_role == ToolRole::Admin || user_grants.iter().any(|g| g.role == GrantRole::Designer);
     let gestionnaire_of: Vec<&str> = user_grants
         .iter()
-        .filter(|g| g.role == GESTIONNAIRE)
+        .filter(|g| g.role == GrantRole::Gestionnaire)
         .filter_map(|g| g.formation_id.as_deref())
         .collect();
     let teacher = tool_role >= ToolRole::Teacher;

@@ -9,7 +9,9 @@ use crate::course::{Contact, file};
 use crate::questionnaire::{Diagnostic, LoadError};
 use crate::store::contexts::Context;
 use crate::store::formations::Change;
+use crate::store::grants::GrantRole;
 use crate::store::{self, contracts, formations, questionnaire_versions};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -36,8 +38,9 @@ pub struct GrantOpts {
     #[arg(long)]
     pub user: String,
     /// `designer` or `gestionnaire`.
-    #[arg(long, value_parser = ["designer", "gestionnaire"])]
-    pub role: String,
+    #[arg(long, value_parser = PossibleValuesParser::new(["designer", "gestionnaire"])
+        .try_map(|s| s.parse::<GrantRole>()))]
+    pub role: GrantRole,
     /// A formation code (gestionnaire); repeat for several formations.
     #[arg(long = "formation")]
     pub formations: Vec<String>,
@@ -399,19 +402,19 @@ fn grant(conn: &mut store::DbConn, context: &Context, opts: &GrantOpts) -> Resul
                 "cli.course.grant.revoked",
                 &[
                     ("name", &user.name),
-                    ("role", &opts.role),
+                    ("role", opts.role.as_str()),
                     ("count", &removed.to_string()),
                 ],
             ))
         } else {
-            manage::grant(c, &actor, &context.id, &user, &opts.role, &ids)
+            manage::grant(c, &actor, &context.id, &user, opts.role, &ids)
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             Ok(if opts.formations.is_empty() {
                 t(
                     "cli.course.grant.granted",
                     &[
                         ("name", &user.name),
-                        ("role", &opts.role),
+                        ("role", opts.role.as_str()),
                         ("course", &context.title),
                     ],
                 )
@@ -420,7 +423,7 @@ fn grant(conn: &mut store::DbConn, context: &Context, opts: &GrantOpts) -> Resul
                     "cli.course.grant.granted_for",
                     &[
                         ("name", &user.name),
-                        ("role", &opts.role),
+                        ("role", opts.role.as_str()),
                         ("formations", &opts.formations.join(", ")),
                         ("course", &context.title),
                     ],

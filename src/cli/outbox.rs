@@ -79,7 +79,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                     },
                     &[],
                 );
-                let state = if d.state == outbox::state::PENDING {
+                let state = if d.state == outbox::DeliveryState::Pending {
                     t("cli.outbox.pending", &[("next", &when(d.next_attempt_at))])
                 } else {
                     t("cli.outbox.failed", &[])
@@ -102,7 +102,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 if let Some(error) = &d.last_error {
                     println!(
                         "    {}: {error}",
-                        d.error_kind.as_deref().unwrap_or("error")
+                        d.error_kind.map_or("error", outbox::ErrorKind::as_str)
                     );
                 }
             }

@@ -3,7 +3,7 @@
 
 use super::t;
 use crate::config::Settings;
-use crate::store::platforms::{self, PlatformSpec, source};
+use crate::store::platforms::{self, PlatformSpec, Source};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -137,7 +137,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                 deployment_ids: opts.deployment_ids,
             };
             let result = db
-                .run(move |conn| Ok(crate::registration::register(conn, &spec, source::CLI)))
+                .run(move |conn| Ok(crate::registration::register(conn, &spec, Source::Cli)))
                 .await?;
             match result {
                 Ok(p) => {
@@ -188,7 +188,7 @@ pub async fn run(cmd: Command, settings: Settings) -> anyhow::Result<i32> {
                             ("auth", &p.auth_url),
                             ("token", &p.token_url),
                             ("jwks", &p.jwks_url),
-                            ("source", &p.source),
+                            ("source", p.source.as_str()),
                         ]
                     )
                 );

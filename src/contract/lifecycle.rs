@@ -1,7 +1,7 @@
 //! Staff transitions of a signed contract (the screens are issue 5's): validate (countersign), and reopen for an amendment, which clears the gradebook until the student signs again.
 
 use super::ContractError;
-use super::state::{ContractState, event};
+use super::state::{ContractState, EventKind};
 use crate::store::contracts::{self, ContractRow};
 use crate::store::ids::{ContractId, UserId};
 use crate::store::outbox::{self, Completion};
@@ -10,7 +10,7 @@ use crate::store::{DbConn, now_micros};
 fn wrong_state(row: &ContractRow, action: &'static str) -> ContractError {
     ContractError::WrongState {
         id: row.id.clone(),
-        state: row.state.clone(),
+        state: row.state,
         action,
     }
 }
@@ -27,8 +27,8 @@ pub fn validate(
     if !contracts::set_state(
         conn,
         contract_id,
-        &[ContractState::Signed.as_str()],
-        ContractState::Validated.as_str(),
+        &[ContractState::Signed],
+        ContractState::Validated,
         Some((now, actor_id)),
     )? {
         return Err(wrong_state(&row, "validate"));
@@ -36,7 +36,7 @@ pub fn validate(
     contracts::add_event(
         conn,
         contract_id,
-        event::VALIDATED,
+        EventKind::Validated,
         Some(actor_id),
         &serde_json::json!({ "seq": row.signature_seq, "fingerprint": row.fingerprint }),
     )?;
@@ -57,7 +57,7 @@ pub fn reopen(
         conn,
         contract_id,
         &ContractState::SIGNED,
-        ContractState::Reopened.as_str(),
+        ContractState::Reopened,
         None,
     )? {
         return Err(wrong_state(&row, "reopen"));
@@ -65,7 +65,7 @@ pub fn reopen(
     contracts::add_event(
         conn,
         contract_id,
-        event::REOPENED,
+        EventKind::Reopened,
         Some(actor_id),
         &serde_json::json!({ "reason": reason, "seq": row.signature_seq }),
     )?;

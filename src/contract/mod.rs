@@ -18,7 +18,7 @@ pub mod signing;
 pub mod state;
 pub mod student;
 
-pub use state::{ContractState, event};
+pub use state::{ContractState, EventKind};
 
 use crate::course::CourseError;
 use crate::course::routing::Refusal;
@@ -55,7 +55,7 @@ pub enum ContractError {
     #[error("contract {id} is {state}: cannot {action}")]
     WrongState {
         id: ContractId,
-        state: String,
+        state: ContractState,
         action: &'static str,
     },
     /// A stored signed content no longer matches its fingerprint.

@@ -1,7 +1,6 @@
 //! Prefill from last year: the same student's latest signed contract of an earlier academic year (any course of the platform, the same formation code preferred).
 
 use super::ContractError;
-use super::state::ContractState;
 use crate::questionnaire::Answers;
 use crate::store::DbConn;
 use crate::store::contracts::{self, ContractRow};
@@ -48,8 +47,7 @@ pub fn find(
 /// The answers of the latest signed version of an earlier contract (for a reopened one,
 /// what was signed, not the amendment in progress).
 pub fn signed_answers(conn: &mut DbConn, previous: &ContractRow) -> Result<Answers, ContractError> {
-    let state = ContractState::parse(&previous.state);
-    if state.is_some_and(ContractState::is_signed) {
+    if previous.state.is_signed() {
         return serde_json::from_str(&previous.answers)
             .map_err(|e| ContractError::Corrupt(format!("answers of {}: {e}", previous.id)));
     }

@@ -2,11 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::state::{ContractState, event};
+use super::state::{ContractState, EventKind};
 use super::{ContractError, numbering};
 use crate::questionnaire::export::{canonical_json, sha256_hex};
 use crate::questionnaire::{Answers, Formation};
 use crate::store::contracts::{self, ContractRow, NewSignature, SignatureUpdate};
+use crate::store::ids::UserId;
 use crate::store::outbox::{self, Completion};
 use crate::store::{DbConn, StoreError, micros_to_datetime};
 
@@ -121,7 +122,7 @@ pub struct Seal<'a> {
     /// The content, without `contract.number`, `contract.seq`, `previous_fingerprint`,
     /// `signed_at` (filled here).
     pub content: SignedContent,
-    pub signer_id: &'a str,
+    pub signer_id: &'a UserId,
     /// The placement the student signed from, for the gradebook (none: no grade to send).
     pub resource_link_id: Option<&'a str>,
     pub now: i64,
@@ -151,7 +152,7 @@ pub fn sign(conn: &mut DbConn, seal: Seal<'_>) -> Result<Option<Signature>, Cont
         &row.id,
         row.revision,
         &ContractState::EDITABLE,
-        ContractState::Signed.as_str(),
+        ContractState::Signed,
         seal.now,
     )? {
         return Ok(None);
@@ -203,7 +204,7 @@ pub fn sign(conn: &mut DbConn, seal: Seal<'_>) -> Result<Option<Signature>, Cont
     contracts::add_event(
         conn,
         &row.id,
-        event::SIGNED,
+        EventKind::Signed,
         Some(seal.signer_id),
         &serde_json::json!({ "seq": seq, "number": number, "fingerprint": fingerprint }),
     )?;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::progress::{pages_done, with_page_done};
 use super::signing::{self, CourseRef, QuestionnaireRef, Seal, SignedContent, SignedIdentity};
-use super::state::{ContractState, event};
+use super::state::{ContractState, EventKind};
 use super::{ContractError, prefill};
 use crate::course::routing;
 use crate::course::{self, versions};
@@ -140,9 +140,7 @@ impl Workspace {
 
     /// The contract's state (`None` before the start).
     pub fn state(&self) -> Option<ContractState> {
-        self.contract
-            .as_ref()
-            .and_then(|c| ContractState::parse(&c.state))
+        self.contract.as_ref().map(|c| c.state)
     }
 
     /// The contract's revision (0 before the start), for forms.
@@ -161,9 +159,10 @@ impl Workspace {
             return Err(ContractError::YearClosed(self.config.academic_year.clone()));
         }
         let contract = self.contract.as_ref().ok_or(ContractError::NotStarted)?;
-        match ContractState::parse(&contract.state) {
-            Some(s) if s.is_editable() => Ok(contract),
-            _ => Err(ContractError::ReadOnly),
+        if contract.state.is_editable() {
+            Ok(contract)
+        } else {
+            Err(ContractError::ReadOnly)
         }
     }
 }
@@ -197,16 +196,16 @@ pub fn start(conn: &mut DbConn, student: &Student, code: &str) -> Result<Workspa
             user_id: &student.user.id,
             academic_year: &ws.config.academic_year,
             questionnaire_version_id: &ws.version.id,
-            state: ContractState::Draft.as_str(),
+            state: ContractState::Draft,
             answers: &json,
-            previous_contract_id: previous.as_ref().map(|p| p.contract.id.as_str()),
+            previous_contract_id: previous.as_ref().map(|p| &p.contract.id),
         },
     )?;
     let carried: Vec<&str> = answers.iter().map(|(id, _)| id).collect();
     contracts::add_event(
         conn,
         &row.id,
-        event::STARTED,
+        EventKind::Started,
         Some(&student.user.id),
         &serde_json::json!({
             "questionnaire_version": ws.version.version,

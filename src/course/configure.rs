@@ -6,6 +6,7 @@ use super::file::CourseFile;
 use super::versions::{self, VersionError};
 use super::{CourseError, formation_data};
 use crate::questionnaire::{Diagnostic, DiagnosticCode, Severity};
+use crate::store::audit::{Action, Target};
 use crate::store::contexts::{self, Context, ContextSeen};
 use crate::store::formations::{self, Change, FormationSpec};
 use crate::store::ids::{CourseId, PlatformId};
@@ -221,8 +222,8 @@ pub fn apply(conn: &mut DbConn, course: &CourseFile) -> Result<Applied, Configur
         .record(
             conn,
             &context.id,
-            crate::store::audit::action::CONFIG_CHANGE,
-            ("course", Some(&context.id)),
+            Action::ConfigChange,
+            (Target::Course, Some(&context.id)),
             serde_json::json!({
                 "academic_year": course.academic_year, "formations": changed,
                 "archived": archived, "groups_changed": groups_changed, "published": published_now,

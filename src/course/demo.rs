@@ -6,7 +6,7 @@ use super::configure::{self, Applied, ConfigureError};
 use super::file;
 use crate::questionnaire::{Diagnostic, LoadError};
 use crate::registration::{self, RegistrationError};
-use crate::store::platforms::{Platform, PlatformSpec, source};
+use crate::store::platforms::{Platform, PlatformSpec, Source};
 use crate::store::{DbConn, StoreError};
 
 /// The demo platform's registration, in the demo folder.
@@ -60,7 +60,7 @@ impl Demo {
     /// Registers the platform and configures the course, in one transaction (idempotent).
     pub fn load(&self, conn: &mut DbConn) -> Result<(Platform, Applied), DemoError> {
         crate::store::transaction(conn, |c| {
-            let platform = registration::register(c, &self.platform, source::FILE)?;
+            let platform = registration::register(c, &self.platform, Source::File)?;
             let applied = configure::apply(c, &self.course)?;
             Ok((platform, applied))
         })

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::versions::{self, PublishError};
 use crate::questionnaire::{Diagnostic, Questionnaire};
-use crate::store::audit::{Actor, action};
+use crate::store::audit::{Action, Actor, Target};
 use crate::store::ids::CourseId;
 use crate::store::questionnaire_drafts::{self, DraftRow, DraftUpdate, NewDraft};
 use crate::store::questionnaire_versions::{Published, VersionRow};
@@ -164,8 +164,8 @@ pub fn create(
     actor.record(
         conn,
         context_id,
-        action::CONFIG_DRAFT,
-        ("questionnaire_draft", Some(&row.id)),
+        Action::ConfigDraft,
+        (Target::QuestionnaireDraft, Some(&row.id)),
         serde_json::json!({
             "change": "create", "key": key, "file": file_name,
             "from_version": base.map(|v| v.version),
@@ -209,8 +209,8 @@ pub fn save(
     actor.record(
         conn,
         context_id,
-        action::CONFIG_DRAFT,
-        ("questionnaire_draft", Some(id)),
+        Action::ConfigDraft,
+        (Target::QuestionnaireDraft, Some(id)),
         serde_json::json!({ "change": "save", "key": key, "revision": revision + 1 }),
     )?;
     get(conn, context_id, id)
@@ -228,8 +228,8 @@ pub fn discard(
     actor.record(
         conn,
         context_id,
-        action::CONFIG_DRAFT,
-        ("questionnaire_draft", Some(id)),
+        Action::ConfigDraft,
+        (Target::QuestionnaireDraft, Some(id)),
         serde_json::json!({ "change": "discard", "key": draft.questionnaire_key }),
     )?;
     Ok(())
@@ -264,8 +264,8 @@ pub fn publish(
     actor.record(
         conn,
         context_id,
-        action::CONFIG_PUBLISH,
-        ("questionnaire_version", Some(&v.id)),
+        Action::ConfigPublish,
+        (Target::QuestionnaireVersion, Some(&v.id)),
         serde_json::json!({
             "key": v.questionnaire_key, "version": v.version, "content_hash": v.content_hash,
             "new": published.created, "draft": id,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::file::{is_formation_code, looks_like_email};
 use super::{Contact, CourseError, formation_data, versions};
 use crate::questionnaire::{AttributeValue, Diagnostic, Formation, FormationItem, Severity};
-use crate::store::audit::{Actor, action};
+use crate::store::audit::{Action, Actor, Target};
 use crate::store::formations::{self, Change, FormationRow, FormationSpec};
 use crate::store::ids::{CourseId, FormationId};
 use crate::store::{DbConn, StoreError};
@@ -209,8 +209,8 @@ pub fn create(
     actor.record(
         conn,
         context_id,
-        action::CONFIG_FORMATION,
-        ("formation", Some(&id)),
+        Action::ConfigFormation,
+        (Target::Formation, Some(&id)),
         serde_json::json!({ "change": "create", "code": code, "title": title, "questionnaire": questionnaire_key }),
     )?;
     Ok(formations::get(conn, &id)?)
@@ -248,8 +248,8 @@ pub fn update_settings(
         actor.record(
             conn,
             context_id,
-            action::CONFIG_FORMATION,
-            ("formation", Some(id)),
+            Action::ConfigFormation,
+            (Target::Formation, Some(id)),
             serde_json::json!({
                 "change": "settings", "code": row.code,
                 "title": { "from": row.title, "to": title },
@@ -282,8 +282,8 @@ pub fn set_archived(
     actor.record(
         conn,
         context_id,
-        action::CONFIG_FORMATION,
-        ("formation", Some(id)),
+        Action::ConfigFormation,
+        (Target::Formation, Some(id)),
         serde_json::json!({ "change": if archived { "archive" } else { "restore" }, "code": row.code }),
     )?;
     Ok(())
@@ -387,8 +387,8 @@ pub fn save_data(
         actor.record(
             conn,
             context_id,
-            action::CONFIG_FORMATION,
-            ("formation", Some(id)),
+            Action::ConfigFormation,
+            (Target::Formation, Some(id)),
             serde_json::json!({
                 "change": "data", "code": row.code,
                 "lists": edit.lists.iter().map(|(k, v)| (k.clone(), v.len())).collect::<BTreeMap<_, _>>(),
@@ -447,8 +447,8 @@ pub fn set_mapping(
         actor.record(
             conn,
             context_id,
-            action::CONFIG_GROUPS,
-            ("course", Some(context_id)),
+            Action::ConfigGroups,
+            (Target::Course, Some(context_id)),
             serde_json::json!({ "from": name(&before), "to": name(wanted) }),
         )?;
     }

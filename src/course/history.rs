@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::store::contracts::ContractState;
 use crate::store::ids::{ContractId, CourseId, PlatformId, UserId};
 use crate::store::users::{self, User};
 use crate::store::{DbConn, StoreResult, context_launches, contexts, contracts as contract_store};
@@ -16,7 +17,7 @@ pub const MAX_RESULTS: usize = 50;
 pub struct HistoryEntry {
     pub contract_id: ContractId,
     pub academic_year: String,
-    pub state: String,
+    pub state: ContractState,
     pub number: Option<String>,
     pub signed_at: Option<i64>,
     pub formation_code: String,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Contact;
 use super::file::is_academic_year;
-use crate::store::audit::{Actor, action};
+use crate::store::audit::{Action, Actor, Target};
 use crate::store::formations::{self, CourseConfigRow};
 use crate::store::ids::CourseId;
 use crate::store::{DbConn, StoreError, contracts as contract_store, years};
@@ -115,8 +115,8 @@ pub fn configure_course(
             actor.record(
                 conn,
                 context_id,
-                action::CONFIG_COURSE,
-                ("course", Some(context_id)),
+                Action::ConfigCourse,
+                (Target::Course, Some(context_id)),
                 serde_json::json!({ "contact": contact }),
             )?;
         }
@@ -131,8 +131,8 @@ pub fn configure_course(
             actor.record(
                 conn,
                 context_id,
-                action::CONFIG_COURSE,
-                ("course", Some(context_id)),
+                Action::ConfigCourse,
+                (Target::Course, Some(context_id)),
                 serde_json::json!({ "academic_year": year, "contact": contact, "first": true }),
             )?;
         }
@@ -166,8 +166,8 @@ pub fn open_next(
     actor.record(
         conn,
         context_id,
-        action::CONFIG_YEAR,
-        ("year", Some(year)),
+        Action::ConfigYear,
+        (Target::Year, Some(year)),
         serde_json::json!({ "change": "open", "previous": config.academic_year }),
     )?;
     Ok(())
@@ -192,8 +192,8 @@ pub fn set_closed(
     actor.record(
         conn,
         context_id,
-        action::CONFIG_YEAR,
-        ("year", Some(year)),
+        Action::ConfigYear,
+        (Target::Year, Some(year)),
         serde_json::json!({ "change": if closed { "close" } else { "reopen" } }),
     )?;
     Ok(())

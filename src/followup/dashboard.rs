@@ -8,7 +8,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::Serialize;
 
 use super::{Scope, fold};
-pub use crate::store::followup::{ListRow, NOT_STARTED, STATES};
+pub use crate::store::followup::{ListRow, StudentState};
 use crate::store::ids::{ContractId, FormationId};
 use crate::store::{DbConn, StoreResult, followup, micros_to_datetime};
 
@@ -27,15 +27,14 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, state: &str) {
-        match state {
-            NOT_STARTED => self.not_started += 1,
-            "draft" => self.draft += 1,
-            "signed" => self.signed += 1,
-            "validated" => self.validated += 1,
-            "reopened" => self.reopened += 1,
-            _ => return,
-        }
+    fn add(&mut self, state: StudentState) {
+        *match state {
+            StudentState::NotStarted => &mut self.not_started,
+            StudentState::Draft => &mut self.draft,
+            StudentState::Signed => &mut self.signed,
+            StudentState::Validated => &mut self.validated,
+            StudentState::Reopened => &mut self.reopened,
+        } += 1;
         self.total += 1;
     }
 
@@ -62,8 +61,7 @@ pub enum Sort {
 pub struct Filter {
     /// Part of a name, student number or address (case and accents ignored).
     pub query: String,
-    /// One state of [`STATES`].
-    pub state: Option<String>,
+    pub state: Option<StudentState>,
     /// A value of one of the formation's lists (an aménagement) the contract chose.
     pub option: Option<String>,
     pub sort: Sort,
@@ -117,7 +115,7 @@ pub fn choosing(
 pub fn counts(rows: &[ListRow]) -> Counts {
     let mut c = Counts::default();
     for r in rows {
-        c.add(&r.state);
+        c.add(r.state);
     }
     c
 }
@@ -126,7 +124,7 @@ pub fn counts(rows: &[ListRow]) -> Counts {
 pub fn counts_by_formation(rows: &[ListRow]) -> BTreeMap<FormationId, Counts> {
     let mut map: BTreeMap<FormationId, Counts> = BTreeMap::new();
     for r in rows {
-        map.entry(r.formation_id.clone()).or_default().add(&r.state);
+        map.entry(r.formation_id.clone()).or_default().add(r.state);
     }
     map
 }
@@ -143,7 +141,7 @@ pub fn dashboard(
     let query = fold(&filter.query);
     let mut matching: Vec<ListRow> = rows
         .into_iter()
-        .filter(|r| filter.state.as_deref().is_none_or(|s| r.state == s))
+        .filter(|r| filter.state.is_none_or(|s| r.state == s))
         .filter(|r| {
             chose.is_none_or(|set| r.contract_id.as_ref().is_some_and(|id| set.contains(id)))
         })
@@ -173,13 +171,6 @@ pub fn dashboard(
     }
 }
 
-fn state_rank(state: &str) -> usize {
-    STATES
-        .iter()
-        .position(|s| *s == state)
-        .unwrap_or(STATES.len())
-}
-
 /// Sorts rows (name as the tie-breaker).
 pub fn sort(rows: &mut [ListRow], sort: Sort, descending: bool) {
     let name = |r: &ListRow| {
@@ -192,7 +183,7 @@ pub fn sort(rows: &mut [ListRow], sort: Sort, descending: bool) {
     match sort {
         Sort::Name => rows.sort_by_cached_key(name),
         Sort::Number => rows.sort_by_cached_key(|r| (r.student_number.clone(), name(r))),
-        Sort::State => rows.sort_by_cached_key(|r| (state_rank(&r.state), name(r))),
+        Sort::State => rows.sort_by_cached_key(|r| (r.state, name(r))),
         Sort::Updated => rows.sort_by_cached_key(|r| (r.updated_at, name(r))),
         Sort::Signed => rows.sort_by_cached_key(|r| (r.signed_at, name(r))),
     }
@@ -246,7 +237,7 @@ pub fn weeks(rows: &[ListRow], now: i64) -> Vec<Week> {
 mod tests {
     use super::*;
 
-    fn row(name: &str, state: &str, started: Option<i64>, signed: Option<i64>) -> ListRow {
+    fn row(name: &str, state: StudentState, started: Option<i64>, signed: Option<i64>) -> ListRow {
         ListRow {
             sub: None,
             contract_id: started.map(|_| format!("c-{name}").into()),
@@ -256,7 +247,7 @@ mod tests {
             given_name: String::new(),
             student_number: format!("2250{}", name.len()),
             email: format!("{}@example.org", fold(name)),
-            state: state.into(),
+            state,
             number: None,
             started_at: started,
             signed_at: signed,
@@ -273,12 +264,22 @@ mod tests {
     #[test]
     fn counts_filters_search_sort_and_pages() {
         let mut rows = vec![
-            row("Émile", "signed", Some(MONDAY), Some(MONDAY + DAY)),
-            row("Zoé", "draft", Some(MONDAY + 8 * DAY), None),
-            row("Anne", NOT_STARTED, None, None),
+            row(
+                "Émile",
+                StudentState::Signed,
+                Some(MONDAY),
+                Some(MONDAY + DAY),
+            ),
+            row("Zoé", StudentState::Draft, Some(MONDAY + 8 * DAY), None),
+            row("Anne", StudentState::NotStarted, None, None),
         ];
         for i in 0..60 {
-            rows.push(row(&format!("N{i:02}"), "draft", Some(MONDAY), None));
+            rows.push(row(
+                &format!("N{i:02}"),
+                StudentState::Draft,
+                Some(MONDAY),
+                None,
+            ));
         }
         let d = dashboard(rows.clone(), &Filter::default(), None);
         assert_eq!(d.counts.total, 63);
@@ -296,7 +297,7 @@ mod tests {
         assert_eq!(d.rows.len(), 1, "accents ignored");
         assert_eq!(d.counts.total, 63, "counts stay those of the formation");
         let state = Filter {
-            state: Some(NOT_STARTED.into()),
+            state: Some(StudentState::NotStarted),
             ..Filter::default()
         };
         assert_eq!(dashboard(rows.clone(), &state, None).rows[0].name, "Anne");
@@ -308,17 +309,20 @@ mod tests {
             descending: true,
             ..Filter::default()
         };
-        assert_eq!(dashboard(rows, &by_state, None).rows[0].state, "signed");
+        assert_eq!(
+            dashboard(rows, &by_state, None).rows[0].state,
+            StudentState::Signed
+        );
     }
 
     #[test]
     fn weeks_are_cumulative_from_the_first_start() {
         let rows = vec![
-            row("A", "signed", Some(MONDAY), Some(MONDAY + DAY)),
-            row("B", "draft", Some(MONDAY + 8 * DAY), None),
+            row("A", StudentState::Signed, Some(MONDAY), Some(MONDAY + DAY)),
+            row("B", StudentState::Draft, Some(MONDAY + 8 * DAY), None),
             row(
                 "C",
-                "signed",
+                StudentState::Signed,
                 Some(MONDAY + 8 * DAY),
                 Some(MONDAY + 15 * DAY),
             ),

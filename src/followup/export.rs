@@ -159,7 +159,7 @@ impl Export {
                     fx.given_name,
                     fx.student_number,
                     fx.email,
-                    state(&fx.state),
+                    state(fx.state.as_str()),
                     when(Some(fx.started_at)),
                     when(fx.signed_at),
                     when(fx.validated_at),

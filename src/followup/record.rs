@@ -7,11 +7,13 @@ use serde::Serialize;
 use super::Scope;
 use crate::contract::signing;
 use crate::contract::student::{environment_of, identity_of};
-use crate::contract::{ContractError, ContractState, lifecycle};
+use crate::contract::{ContractError, lifecycle};
 use crate::course::{self, versions};
 use crate::questionnaire::{Answers, Environment, SummaryPage};
-use crate::store::audit::{Actor, action};
+use crate::store::audit::{Action, Actor, Target};
+use crate::store::comments::Visibility;
 use crate::store::comments::{self, Comment};
+use crate::store::contracts::EventKind;
 use crate::store::contracts::{self, ContractRow, EventRow};
 use crate::store::formations::FormationRow;
 use crate::store::ids::{ContractId, UserId};
@@ -35,7 +37,7 @@ pub struct SignedVersion {
 /// An event of the history, with the name of who did it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Event {
-    pub kind: String,
+    pub kind: EventKind,
     pub actor: Option<String>,
     pub at: i64,
     /// The reason of an amendment request.
@@ -78,8 +80,7 @@ pub fn open(
     let Some(contract) = find(conn, scope, id)? else {
         return Ok(None);
     };
-    let state = ContractState::parse(&contract.state)
-        .ok_or_else(|| ContractError::Corrupt(format!("state {}", contract.state)))?;
+    let state = contract.state;
     let student = crate::store::users::get(conn, &contract.user_id)?;
     let formation = crate::store::formations::get(conn, &contract.formation_id)?;
     let shown_seq = match seq {
@@ -157,7 +158,7 @@ pub fn open(
 }
 
 fn event(e: EventRow, names: &HashMap<UserId, String>) -> Event {
-    let detail: serde_json::Value = serde_json::from_str(&e.detail).unwrap_or_default();
+    let detail = e.detail.into_inner();
     Event {
         actor: e.actor_id.as_ref().and_then(|a| names.get(a).cloned()),
         reason: detail
@@ -178,15 +179,15 @@ pub fn record_read(
     what: &str,
 ) -> StoreResult<()> {
     let act = if what == "pdf" {
-        action::CONTRACT_PDF
+        Action::ContractPdf
     } else {
-        action::CONTRACT_READ
+        Action::ContractRead
     };
     actor.record(
         conn,
         &contract.context_id,
         act,
-        ("contract", Some(&contract.id)),
+        (Target::Contract, Some(&contract.id)),
         serde_json::json!({ "formation_id": contract.formation_id, "view": what }),
     )
 }
@@ -207,8 +208,8 @@ pub fn validate(
     actor.record(
         conn,
         &row.context_id,
-        action::CONTRACT_VALIDATE,
-        ("contract", Some(&row.id)),
+        Action::ContractValidate,
+        (Target::Contract, Some(&row.id)),
         serde_json::json!({ "formation_id": row.formation_id, "seq": row.signature_seq }),
     )?;
     Ok(Some(done))
@@ -236,14 +237,14 @@ pub fn ask_changes(
         conn,
         &row.id,
         (&user, &actor.label),
-        comments::STUDENT,
+        Visibility::Student,
         reason,
     )?;
     actor.record(
         conn,
         &row.context_id,
-        action::CONTRACT_REOPEN,
-        ("contract", Some(&row.id)),
+        Action::ContractReopen,
+        (Target::Contract, Some(&row.id)),
         serde_json::json!({ "formation_id": row.formation_id, "reason": reason }),
     )?;
     Ok(Some(done))
@@ -256,19 +257,19 @@ pub fn comment(
     decide: &Scope,
     actor: &Actor,
     id: &ContractId,
-    visibility: &str,
+    visibility: Visibility,
     body: &str,
 ) -> Result<Option<String>, ContractError> {
     let Some(row) = find(conn, decide, id)? else {
         return Ok(None);
     };
-    let user = actor.user_id.as_deref().unwrap_or_default();
-    let comment_id = comments::add(conn, &row.id, (user, &actor.label), visibility, body)?;
+    let user = actor.user_id.clone().unwrap_or_default();
+    let comment_id = comments::add(conn, &row.id, (&user, &actor.label), visibility, body)?;
     actor.record(
         conn,
         &row.context_id,
-        action::CONTRACT_COMMENT,
-        ("contract", Some(&row.id)),
+        Action::ContractComment,
+        (Target::Contract, Some(&row.id)),
         serde_json::json!({ "formation_id": row.formation_id, "visibility": visibility }),
     )?;
     Ok(Some(comment_id))

@@ -19,7 +19,7 @@ use crate::store::platforms::{self, Platform};
 use crate::store::{StoreError, now_micros};
 
 use crate::store::line_items;
-use crate::store::outbox::{self, OutboxRow, kind};
+use crate::store::outbox::{self, ErrorKind, OutboxRow};
 
 /// The tag of the tool's line items (Deep Linking places it; the tool finds its own by it).
 pub const LINE_ITEM_TAG: &str = "cpre-contrat";
@@ -53,27 +53,27 @@ pub enum DeliveryError {
 /// The result of one attempt, before bookkeeping.
 #[derive(Debug, Clone, PartialEq)]
 enum Attempt {
-    Delivered(Option<&'static str>),
+    Delivered(Option<ErrorKind>),
     Retry {
-        kind: &'static str,
+        kind: ErrorKind,
         error: String,
         retry_after: Option<Duration>,
     },
     Fail {
-        kind: &'static str,
+        kind: ErrorKind,
         error: String,
     },
 }
 
 impl Attempt {
-    fn retry(kind: &'static str, error: impl Into<String>) -> Attempt {
+    fn retry(kind: ErrorKind, error: impl Into<String>) -> Attempt {
         Attempt::Retry {
             kind,
             error: error.into(),
             retry_after: None,
         }
     }
-    fn fail(kind: &'static str, error: impl Into<String>) -> Attempt {
+    fn fail(kind: ErrorKind, error: impl Into<String>) -> Attempt {
         Attempt::Fail {
             kind,
             error: error.into(),
@@ -123,7 +123,7 @@ pub async fn deliver_gated(
     let max_attempts = max_attempts(state.settings.grades_retry_days);
     let attempt = match attempt {
         Attempt::Retry { kind, error, .. } if row.attempts >= max_attempts => Attempt::Fail {
-            kind: kind::GAVE_UP,
+            kind: ErrorKind::GaveUp,
             error: format!(
                 "abandon après {} tentatives ({kind}) : {error}",
                 row.attempts
@@ -142,10 +142,10 @@ pub async fn deliver_gated(
             tracing::info!(outbox = %id, user = %row.user_sub, completed = row.completed, note = ?note, "grade delivered")
         }
         Attempt::Retry { kind, error, .. } => {
-            tracing::warn!(outbox = %id, attempts = row.attempts, kind, error = %error, "grade delivery failed, will retry")
+            tracing::warn!(outbox = %id, attempts = row.attempts, kind = kind.as_str(), error = %error, "grade delivery failed, will retry")
         }
         Attempt::Fail { kind, error } => {
-            tracing::error!(outbox = %id, kind, error = %error, "grade delivery refused for good")
+            tracing::error!(outbox = %id, kind = kind.as_str(), error = %error, "grade delivery refused for good")
         }
     }
     let next_at = match &attempt {
@@ -200,7 +200,7 @@ async fn attempt(state: &AppState, row: &OutboxRow) -> Result<Attempt, StoreErro
     // any older timestamp: posting an old change after a newer one would be refused, and the
     // newer one is what the gradebook must show anyway.
     if superseded {
-        return Ok(Attempt::Delivered(Some(kind::SUPERSEDED)));
+        return Ok(Attempt::Delivered(Some(ErrorKind::Superseded)));
     }
     // The row's snapshot first; the placement's latest launch fills what it lacks (grades
     // enabled on the activity after the signature, then `cpre outbox retry`).
@@ -214,7 +214,7 @@ async fn attempt(state: &AppState, row: &OutboxRow) -> Result<Attempt, StoreErro
     .collect();
     if !granted.iter().any(|s| s == SCOPE_SCORE) {
         return Ok(Attempt::fail(
-            kind::GRADES_NOT_ENABLED,
+            ErrorKind::GradesNotEnabled,
             "notes non activées sur cette activité (Moodle n'accorde pas le service de notes)",
         ));
     }
@@ -251,12 +251,12 @@ async fn attempt(state: &AppState, row: &OutboxRow) -> Result<Attempt, StoreErro
     Ok(match result {
         Ok(()) => Attempt::Delivered(None),
         Err(CallError::Service(ServiceError::Status { status: 409, .. })) => {
-            Attempt::Delivered(Some(kind::ALREADY_RECORDED))
+            Attempt::Delivered(Some(ErrorKind::AlreadyRecorded))
         }
         Err(CallError::Service(ServiceError::Status {
             status: 400, body, ..
         })) => Attempt::fail(
-            kind::NOT_GRADABLE,
+            ErrorKind::NotGradable,
             format!(
                 "Moodle a refusé la note (HTTP 400) : utilisateur sans rôle évalué dans le cours ? {body}"
             ),
@@ -279,7 +279,7 @@ async fn resolve_line_item(
         .or_else(|| link.ags_lineitems.clone())
     else {
         return Ok(Err(Attempt::fail(
-            kind::GRADES_NOT_ENABLED,
+            ErrorKind::GradesNotEnabled,
             "notes non activées sur cette activité",
         )));
     };
@@ -288,7 +288,7 @@ async fn resolve_line_item(
         .any(|s| s == SCOPE_LINEITEM || s == SCOPE_LINEITEM_READONLY);
     if !can_read {
         return Ok(Err(Attempt::fail(
-            kind::GRADES_NOT_ENABLED,
+            ErrorKind::GradesNotEnabled,
             "notes non activées sur cette activité (pas d'accès aux colonnes de notes)",
         )));
     }
@@ -306,7 +306,7 @@ async fn resolve_line_item(
             None => {
                 if !scopes.iter().any(|s| s == SCOPE_LINEITEM) {
                     return Ok(Err(Attempt::fail(
-                        kind::GRADES_NOT_ENABLED,
+                        ErrorKind::GradesNotEnabled,
                         "notes non activées sur cette activité (pas de droit de créer la colonne)",
                     )));
                 }
@@ -327,7 +327,12 @@ async fn resolve_line_item(
                     .await;
                 match made {
                     Ok(LineItem { id: Some(id), .. }) => (id, true),
-                    Ok(_) => return Ok(Err(Attempt::retry(kind::REFUSED, "line item without id"))),
+                    Ok(_) => {
+                        return Ok(Err(Attempt::retry(
+                            ErrorKind::Refused,
+                            "line item without id",
+                        )));
+                    }
                     Err(e) => return Ok(Err(classify(e))),
                 }
             }
@@ -347,7 +352,7 @@ async fn resolve_line_item(
 fn classify(error: CallError) -> Attempt {
     match error {
         CallError::Token(e) if e.is_transient() => Attempt::Retry {
-            kind: kind::UNAVAILABLE,
+            kind: ErrorKind::Unavailable,
             retry_after: match &e {
                 crate::lti::client_credentials::TokenError::Service(s) => s.retry_after(),
                 _ => None,
@@ -356,16 +361,16 @@ fn classify(error: CallError) -> Attempt {
         },
         // Moodle refuses tokens while the tool is pending or disabled: the administrator may
         // fix it, so keep trying (until the retry period ends).
-        CallError::Token(e) => Attempt::retry(kind::TOKEN_REFUSED, e.to_string()),
+        CallError::Token(e) => Attempt::retry(ErrorKind::TokenRefused, e.to_string()),
         CallError::Service(e) if e.is_transient() => Attempt::Retry {
-            kind: kind::UNAVAILABLE,
+            kind: ErrorKind::Unavailable,
             retry_after: e.retry_after(),
             error: e.to_string(),
         },
         CallError::Service(e @ ServiceError::Status { status: 401, .. }) => {
-            Attempt::retry(kind::UNAUTHORIZED, e.to_string())
+            Attempt::retry(ErrorKind::Unauthorized, e.to_string())
         }
-        CallError::Service(e) => Attempt::fail(kind::REFUSED, e.to_string()),
+        CallError::Service(e) => Attempt::fail(ErrorKind::Refused, e.to_string()),
     }
 }
 
@@ -443,7 +448,7 @@ mod tests {
         assert!(matches!(
             classify(status(503)),
             Attempt::Retry {
-                kind: kind::UNAVAILABLE,
+                kind: ErrorKind::Unavailable,
                 retry_after: Some(_),
                 ..
             }
@@ -451,21 +456,21 @@ mod tests {
         assert!(matches!(
             classify(status(429)),
             Attempt::Retry {
-                kind: kind::UNAVAILABLE,
+                kind: ErrorKind::Unavailable,
                 ..
             }
         ));
         assert!(matches!(
             classify(status(401)),
             Attempt::Retry {
-                kind: kind::UNAUTHORIZED,
+                kind: ErrorKind::Unauthorized,
                 ..
             }
         ));
         assert!(matches!(
             classify(status(404)),
             Attempt::Fail {
-                kind: kind::REFUSED,
+                kind: ErrorKind::Refused,
                 ..
             }
         ));
@@ -474,7 +479,7 @@ mod tests {
                 "refused".into()
             ))),
             Attempt::Retry {
-                kind: kind::UNAVAILABLE,
+                kind: ErrorKind::Unavailable,
                 ..
             }
         ));

@@ -16,15 +16,11 @@ use crate::lti::oidc::{self, LoginError, LoginInitiation, hash_secret, random_to
 use crate::lti::roles::{self, ToolRole};
 use crate::store::oidc_states::{self, OidcState};
 use crate::store::platforms::{self, Platform};
-use crate::store::sessions::{self, SessionRow};
+use crate::store::sessions::{self, Binding, SessionRow};
+use crate::store::text::Json;
 use crate::store::{self, DbPool, StoreError, now_micros};
 
 pub use pending::{PendingLogin, PendingLogins};
-
-/// The browser keeps the tool's cookies: the session is bound to a cookie it must present.
-pub const BINDING_COOKIE: &str = "cookie";
-/// The browser keeps no cookie of ours (third-party cookies blocked): the URL token alone.
-pub const BINDING_TOKEN: &str = "token";
 
 /// Why a login or a launch was refused.
 #[derive(Debug, thiserror::Error)]
@@ -302,13 +298,11 @@ impl Launcher {
         let session_id = hash_secret(&token);
         let now = now_micros();
         let ttl = self.limits.session_ttl;
-        let launch_json = serde_json::to_string(&verified)
-            .map_err(|e| StoreError::Corrupt(format!("launch not serialisable: {e}")))?;
         // A browser that returned the state cookie keeps the binding cookie too: require it.
         let binding_state = if cookies_kept {
-            BINDING_COOKIE
+            Binding::Cookie
         } else {
-            BINDING_TOKEN
+            Binding::Token
         };
         let mut row = SessionRow {
             id: session_id.clone(),
@@ -317,14 +311,14 @@ impl Launcher {
             context_id: None,
             resource_link_id: None,
             deployment_id: verified.deployment_id.clone(),
-            message_type: verified.message_type.as_str().to_string(),
-            tool_role: verified.tool_role.as_str().to_string(),
-            roles: serde_json::to_string(&verified.roles).unwrap_or_else(|_| "[]".into()),
-            group_ids: serde_json::to_string(&verified.group_ids).unwrap_or_else(|_| "[]".into()),
+            message_type: verified.message_type,
+            tool_role: verified.tool_role,
+            roles: Json(verified.roles.clone()),
+            group_ids: Json(verified.group_ids.clone()),
             csrf_token: random_token(),
             binding_hash: hash_secret(&binding_secret),
-            binding_state: binding_state.into(),
-            launch: launch_json,
+            binding_state,
+            launch: Json(verified.clone()),
             created_at: now,
             expires_at: now + ttl * 1_000_000,
         };
@@ -351,7 +345,7 @@ impl Launcher {
             platform = %platform.id,
             user = %recorded.user.id,
             context = recorded.context.as_ref().map_or("-", |c| c.id.as_str()),
-            session_binding = binding_state,
+            session_binding = binding_state.as_str(),
             "launch accepted"
         );
         Ok(Opened {

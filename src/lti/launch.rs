@@ -168,6 +168,13 @@ impl MessageType {
             MessageType::DeepLinking => MESSAGE_DEEP_LINKING,
         }
     }
+
+    /// Reads a message type name (`None` for one the tool does not handle).
+    pub fn parse(s: &str) -> Option<MessageType> {
+        [MessageType::ResourceLink, MessageType::DeepLinking]
+            .into_iter()
+            .find(|m| m.as_str() == s)
+    }
 }
 
 /// Who launched.

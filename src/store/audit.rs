@@ -5,46 +5,83 @@ use super::ids::{CourseId, PlatformId, UserId};
 use diesel::prelude::*;
 
 use crate::store::schema::audit_log;
+use crate::store::text::{Json, text_enum};
 use crate::store::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 
-/// Actions recorded (stable strings: they are stored).
-pub mod action {
-    pub const CONTRACT_READ: &str = "contract.read";
-    pub const CONTRACT_VALIDATE: &str = "contract.validate";
-    pub const CONTRACT_COMMENT: &str = "contract.comment";
-    pub const CONTRACT_REOPEN: &str = "contract.reopen";
-    pub const CONTRACT_PDF: &str = "contract.pdf";
-    pub const EXPORT: &str = "export";
-    pub const REMINDER: &str = "reminder";
-    pub const CONFIG_CHANGE: &str = "config.change";
-    pub const GRANT: &str = "grant";
-    pub const ROSTER_SYNC: &str = "roster.sync";
-    /// The course's year and scolarité contact (designer screens).
-    pub const CONFIG_COURSE: &str = "config.course";
-    /// An academic year opened, closed or reopened.
-    pub const CONFIG_YEAR: &str = "config.year";
-    /// A formation created, renamed, archived, restored, its questionnaire or data changed.
-    pub const CONFIG_FORMATION: &str = "config.formation";
-    /// The Moodle group → formation mapping.
-    pub const CONFIG_GROUPS: &str = "config.groups";
-    /// A questionnaire draft created, saved or dropped.
-    pub const CONFIG_DRAFT: &str = "config.draft";
-    /// A questionnaire version published.
-    pub const CONFIG_PUBLISH: &str = "config.publish";
-    /// A grant removed.
-    pub const GRANT_REVOKE: &str = "grant.revoke";
+text_enum! {
+    /// What an audit entry records (`audit_log.action`; the names are stored and shown in
+    /// the designer's journal through `journal.action.*`).
+    pub enum Action {
+        /// A staff member opened a contract.
+        ContractRead = "contract.read",
+        ContractValidate = "contract.validate",
+        ContractComment = "contract.comment",
+        ContractReopen = "contract.reopen",
+        /// A staff member downloaded a contract's PDF.
+        ContractPdf = "contract.pdf",
+        /// A list of contracts exported (CSV or XLSX).
+        Export = "export",
+        /// Students reminded.
+        Reminder = "reminder",
+        /// The course file applied from the command line.
+        ConfigChange = "config.change",
+        /// A role granted.
+        Grant = "grant",
+        /// A roster synchronisation (kept for entries written by earlier versions).
+        RosterSync = "roster.sync",
+        /// The course's year and scolarité contact (designer screens).
+        ConfigCourse = "config.course",
+        /// An academic year opened, closed or reopened.
+        ConfigYear = "config.year",
+        /// A formation created, renamed, archived, restored, its questionnaire or data changed.
+        ConfigFormation = "config.formation",
+        /// The Moodle group → formation mapping.
+        ConfigGroups = "config.groups",
+        /// A questionnaire draft created, saved or dropped.
+        ConfigDraft = "config.draft",
+        /// A questionnaire version published.
+        ConfigPublish = "config.publish",
+        /// A grant removed.
+        GrantRevoke = "grant.revoke",
+        /// A person of the roster marked « pas un·e étudiant·e ».
+        NotStudent = "roster.not_student",
+        /// That mark removed.
+        Student = "roster.student",
+        /// A registration's courses carried over to another registration.
+        CarryOver = "platform.carry_over",
+    }
+}
 
-    /// The configuration actions a designer can filter the log by (with `GRANT`).
-    pub const CONFIGURATION: [&str; 8] = [
-        CONFIG_COURSE,
-        CONFIG_YEAR,
-        CONFIG_FORMATION,
-        CONFIG_GROUPS,
-        CONFIG_DRAFT,
-        CONFIG_PUBLISH,
-        GRANT,
-        GRANT_REVOKE,
+impl Action {
+    /// The configuration actions a designer can filter the log by.
+    pub const CONFIGURATION: [Action; 8] = [
+        Action::ConfigCourse,
+        Action::ConfigYear,
+        Action::ConfigFormation,
+        Action::ConfigGroups,
+        Action::ConfigDraft,
+        Action::ConfigPublish,
+        Action::Grant,
+        Action::GrantRevoke,
     ];
+}
+
+text_enum! {
+    /// What an audit entry is about (`audit_log.target_type`).
+    pub enum Target {
+        Contract = "contract",
+        /// Several contracts (an export).
+        Contracts = "contracts",
+        Course = "course",
+        Formation = "formation",
+        Year = "year",
+        QuestionnaireDraft = "questionnaire_draft",
+        QuestionnaireVersion = "questionnaire_version",
+        /// A user of the tool (grants).
+        User = "user",
+        /// A person of the roster, by `sub`.
+        Person = "person",
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -57,23 +94,23 @@ pub struct AuditEntry {
     pub actor_user_id: Option<UserId>,
     /// The actor's name at the time (kept if the user row goes away).
     pub actor_label: String,
-    pub action: String,
-    pub target_type: String,
+    pub action: Action,
+    pub target_type: Target,
     pub target_id: Option<String>,
-    /// JSON object with what else matters (formation, format, reason…).
-    pub detail: String,
+    /// What else matters (formation, format, reason…).
+    pub detail: Json<serde_json::Value>,
     pub created_at: i64,
 }
 
 /// What to record.
 #[derive(Debug, Clone)]
 pub struct NewAuditEntry<'a> {
-    pub platform_id: &'a str,
-    pub context_id: Option<&'a str>,
-    pub actor_user_id: Option<&'a str>,
+    pub platform_id: &'a PlatformId,
+    pub context_id: Option<&'a CourseId>,
+    pub actor_user_id: Option<&'a UserId>,
     pub actor_label: &'a str,
-    pub action: &'a str,
-    pub target_type: &'a str,
+    pub action: Action,
+    pub target_type: Target,
     pub target_id: Option<&'a str>,
     pub detail: serde_json::Value,
 }
@@ -94,8 +131,8 @@ impl Actor {
         &self,
         conn: &mut DbConn,
         context_id: &CourseId,
-        action: &str,
-        target: (&str, Option<&str>),
+        action: Action,
+        target: (Target, Option<&str>),
         detail: serde_json::Value,
     ) -> StoreResult<()> {
         record(
@@ -103,7 +140,7 @@ impl Actor {
             &NewAuditEntry {
                 platform_id: &self.platform_id,
                 context_id: Some(context_id),
-                actor_user_id: self.user_id.as_deref(),
+                actor_user_id: self.user_id.as_ref(),
                 actor_label: &self.label,
                 action,
                 target_type: target.0,
@@ -126,7 +163,7 @@ pub fn record(conn: &mut DbConn, entry: &NewAuditEntry<'_>) -> StoreResult<()> {
             audit_log::action.eq(entry.action),
             audit_log::target_type.eq(entry.target_type),
             audit_log::target_id.eq(entry.target_id),
-            audit_log::detail.eq(entry.detail.to_string()),
+            audit_log::detail.eq(Json(&entry.detail)),
             audit_log::created_at.eq(now_micros()),
         ))
         .execute_on(conn)?;
@@ -150,7 +187,7 @@ pub fn for_context(
 /// The entries about one target (e.g. a contract's history of staff reads), oldest first.
 pub fn for_target(
     conn: &mut DbConn,
-    target_type: &str,
+    target_type: Target,
     target_id: &str,
 ) -> StoreResult<Vec<AuditEntry>> {
     Ok(audit_log::table
@@ -166,7 +203,7 @@ pub fn for_target(
 pub fn page_of_context(
     conn: &mut DbConn,
     context_id: &CourseId,
-    action: Option<&str>,
+    action: Option<Action>,
     offset: i64,
     limit: i64,
 ) -> StoreResult<(Vec<AuditEntry>, bool)> {
@@ -186,7 +223,7 @@ pub fn page_of_context(
 }
 
 /// The distinct actions recorded in a course's log.
-pub fn actions_of_context(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<String>> {
+pub fn actions_of_context(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<Action>> {
     Ok(audit_log::table
         .filter(audit_log::context_id.eq(context_id))
         .select(audit_log::action)

@@ -4,12 +4,18 @@ use super::ids::{ContractId, UserId};
 use diesel::prelude::*;
 
 use crate::store::schema::contract_comments;
+use crate::store::text::text_enum;
 use crate::store::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 
-/// Seen by staff only.
-pub const STAFF: &str = "staff";
-/// Seen by staff and by the student.
-pub const STUDENT: &str = "student";
+text_enum! {
+    /// Who sees a comment (`contract_comments.visibility`).
+    pub enum Visibility {
+        /// Staff only.
+        Staff = "staff",
+        /// Staff and the student.
+        Student = "student",
+    }
+}
 /// Longest comment accepted (characters).
 pub const MAX_LEN: usize = 4000;
 
@@ -21,7 +27,7 @@ pub struct Comment {
     pub contract_id: ContractId,
     pub author_id: Option<UserId>,
     pub author_label: String,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub body: String,
     pub created_at: i64,
 }
@@ -30,8 +36,8 @@ pub struct Comment {
 pub fn add(
     conn: &mut DbConn,
     contract_id: &ContractId,
-    author: (&str, &str),
-    visibility: &str,
+    author: (&UserId, &str),
+    visibility: Visibility,
     body: &str,
 ) -> StoreResult<String> {
     let id = new_id();
@@ -64,7 +70,7 @@ pub fn of_contract(
         of_contract.load_on(conn)?
     } else {
         of_contract
-            .filter(contract_comments::visibility.eq(STUDENT))
+            .filter(contract_comments::visibility.eq(Visibility::Student))
             .load_on(conn)?
     })
 }

@@ -9,7 +9,65 @@ use diesel::prelude::*;
 use super::schema::{
     contract_counters, contract_events, contract_signatures, contracts, formations, grade_outbox,
 };
+use super::text::{Json, text_enum};
 use super::{DbConn, RunOnBackend, StoreError, StoreResult, columns, new_id, now_micros};
+
+text_enum! {
+    /// Where a contract is in its life (`contracts.state`).
+    ///
+    /// ```text
+    /// draft ──sign──▶ signed ──validate──▶ validated
+    ///                   ▲  │                  │
+    ///                   │  └──reopen──┐       │
+    ///                 sign            ▼       │
+    ///                   └──────── reopened ◀──┘ reopen
+    /// ```
+    ///
+    /// The student edits a `draft` or a `reopened` contract; `signed` and `validated` are
+    /// read-only for everyone. Every signature adds a signed version (`contract_signatures`),
+    /// so reopening never loses what was signed before.
+    pub enum ContractState {
+        /// Being filled by the student, never signed.
+        Draft = "draft",
+        /// Signed by the student; immutable.
+        Signed = "signed",
+        /// Countersigned by staff; immutable.
+        Validated = "validated",
+        /// Reopened by staff for an amendment: the student edits it and signs again.
+        Reopened = "reopened",
+    }
+}
+
+impl ContractState {
+    /// The states where the student may change the answers.
+    pub const EDITABLE: [ContractState; 2] = [ContractState::Draft, ContractState::Reopened];
+    /// The states whose current answers are signed.
+    pub const SIGNED: [ContractState; 2] = [ContractState::Signed, ContractState::Validated];
+
+    /// Whether the student may change the answers.
+    pub fn is_editable(self) -> bool {
+        Self::EDITABLE.contains(&self)
+    }
+
+    /// Whether the current answers are signed (read-only).
+    pub fn is_signed(self) -> bool {
+        Self::SIGNED.contains(&self)
+    }
+}
+
+text_enum! {
+    /// Kinds of history events (`contract_events.kind`).
+    pub enum EventKind {
+        /// The draft was created (detail: `prefilled_from`, `questionnaire_version`).
+        Started = "started",
+        /// The student signed (detail: `seq`, `fingerprint`, `number`).
+        Signed = "signed",
+        /// Staff countersigned.
+        Validated = "validated",
+        /// Staff reopened it for an amendment (detail: `reason`).
+        Reopened = "reopened",
+    }
+}
 
 /// A contract row.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -23,8 +81,7 @@ pub struct ContractRow {
     pub academic_year: String,
     /// The questionnaire version the contract is answered with (kept for its whole life).
     pub questionnaire_version_id: String,
-    /// `draft`, `signed`, `validated` or `reopened` (see `contract::ContractState`).
-    pub state: String,
+    pub state: ContractState,
     /// JSON answers (the engine's `Answers`): the draft while editable, the signed ones after.
     pub answers: String,
     /// JSON array of the ids of the pages saved at least once.
@@ -71,25 +128,24 @@ pub struct SignatureRow {
 pub struct EventRow {
     pub id: String,
     pub contract_id: ContractId,
-    /// `started`, `signed`, `reopened`, `validated`… (see `contract::event`).
-    pub kind: String,
+    pub kind: EventKind,
     pub actor_id: Option<UserId>,
-    /// JSON object with the event's details.
-    pub detail: String,
+    /// The event's details.
+    pub detail: Json<serde_json::Value>,
     pub at: i64,
 }
 
 /// A new draft.
 #[derive(Debug, Clone)]
 pub struct NewContract<'a> {
-    pub context_id: &'a str,
-    pub formation_id: &'a str,
-    pub user_id: &'a str,
+    pub context_id: &'a CourseId,
+    pub formation_id: &'a FormationId,
+    pub user_id: &'a UserId,
     pub academic_year: &'a str,
     pub questionnaire_version_id: &'a str,
-    pub state: &'a str,
+    pub state: ContractState,
     pub answers: &'a str,
-    pub previous_contract_id: Option<&'a str>,
+    pub previous_contract_id: Option<&'a ContractId>,
 }
 
 /// Inserts a contract; returns the row.
@@ -197,7 +253,7 @@ pub fn counts_by_state(
     conn: &mut DbConn,
     context_id: &CourseId,
     academic_year: &str,
-) -> StoreResult<Vec<(String, String, i64)>> {
+) -> StoreResult<Vec<(FormationId, ContractState, i64)>> {
     Ok(contracts::table
         .filter(contracts::context_id.eq(context_id))
         .filter(contracts::academic_year.eq(academic_year))
@@ -216,7 +272,7 @@ pub fn save_draft(
     conn: &mut DbConn,
     id: &ContractId,
     revision: i32,
-    states: &[&str],
+    states: &[ContractState],
     answers: &str,
     pages_done: &str,
 ) -> StoreResult<bool> {
@@ -243,8 +299,8 @@ pub fn claim_for_signature(
     conn: &mut DbConn,
     id: &ContractId,
     revision: i32,
-    from_states: &[&str],
-    to_state: &str,
+    from_states: &[ContractState],
+    to_state: ContractState,
     now: i64,
 ) -> StoreResult<bool> {
     let updated = diesel::update(
@@ -297,8 +353,8 @@ pub fn record_signature(
 pub fn set_state(
     conn: &mut DbConn,
     id: &ContractId,
-    from_states: &[&str],
-    to_state: &str,
+    from_states: &[ContractState],
+    to_state: ContractState,
     validated: Option<(i64, &str)>,
 ) -> StoreResult<bool> {
     let now = now_micros();
@@ -378,8 +434,8 @@ pub fn signature(
 pub fn add_event(
     conn: &mut DbConn,
     contract_id: &ContractId,
-    kind: &str,
-    actor_id: Option<&str>,
+    kind: EventKind,
+    actor_id: Option<&UserId>,
     detail: &serde_json::Value,
 ) -> StoreResult<()> {
     diesel::insert_into(contract_events::table)
@@ -388,7 +444,7 @@ pub fn add_event(
             contract_events::contract_id.eq(contract_id),
             contract_events::kind.eq(kind),
             contract_events::actor_id.eq(actor_id),
-            contract_events::detail.eq(detail.to_string()),
+            contract_events::detail.eq(Json(detail)),
             contract_events::at.eq(now_micros()),
         ))
         .execute_on(conn)?;

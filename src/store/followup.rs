@@ -10,17 +10,46 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::contracts::ContractRow;
+use super::contracts::{ContractRow, ContractState};
 use super::schema::{
     context_launches, contracts, course_grants, formation_groups, formations, moodle_course_roles,
     moodle_group_members, not_students, roster_members, user_groups, users,
 };
+use super::text::text_enum;
 use super::{DbConn, RunOnBackend, StoreResult, columns};
 
-/// The state of a student who has no contract yet (from the roster or a launch).
-pub const NOT_STARTED: &str = "not_started";
-/// Every state of a list row, in lifecycle order.
-pub const STATES: [&str; 5] = [NOT_STARTED, "draft", "signed", "validated", "reopened"];
+text_enum! {
+    /// Where a student of a formation stands: no contract yet, or their contract's state.
+    /// Declared in lifecycle order (the dashboard sorts by it).
+    pub enum StudentState {
+        /// No contract yet (a student of the roster or of a launch).
+        NotStarted = "not_started",
+        Draft = "draft",
+        Signed = "signed",
+        Validated = "validated",
+        Reopened = "reopened",
+    }
+}
+
+impl StudentState {
+    /// Not signed yet: the states a reminder is for.
+    pub const UNSIGNED: [StudentState; 3] = [
+        StudentState::NotStarted,
+        StudentState::Draft,
+        StudentState::Reopened,
+    ];
+}
+
+impl From<ContractState> for StudentState {
+    fn from(s: ContractState) -> Self {
+        match s {
+            ContractState::Draft => StudentState::Draft,
+            ContractState::Signed => StudentState::Signed,
+            ContractState::Validated => StudentState::Validated,
+            ContractState::Reopened => StudentState::Reopened,
+        }
+    }
+}
 
 /// One student of a formation: a contract, or someone who has not started.
 #[derive(Debug, Clone, Serialize)]
@@ -35,8 +64,7 @@ pub struct ListRow {
     pub given_name: String,
     pub student_number: String,
     pub email: String,
-    /// A contract state or [`NOT_STARTED`].
-    pub state: String,
+    pub state: StudentState,
     pub number: Option<String>,
     pub started_at: Option<i64>,
     pub signed_at: Option<i64>,
@@ -64,7 +92,7 @@ pub fn students(
     struct Listed {
         id: ContractId,
         formation_id: FormationId,
-        state: String,
+        state: ContractState,
         number: Option<String>,
         created_at: i64,
         signed_at: Option<i64>,
@@ -115,7 +143,7 @@ pub fn students(
             given_name: c.given_name,
             student_number: c.student_number,
             email: c.email,
-            state: c.state,
+            state: c.state.into(),
             number: c.number,
             started_at: Some(c.created_at),
             signed_at: c.signed_at,
@@ -290,7 +318,7 @@ fn not_started(
                 given_name: m.given_name.clone(),
                 student_number: m.student_number.clone(),
                 email: m.email.clone(),
-                state: NOT_STARTED.to_owned(),
+                state: StudentState::NotStarted,
                 number: None,
                 started_at: None,
                 signed_at: None,
@@ -407,7 +435,7 @@ pub struct ExportRow {
     pub student_number: String,
     pub email: String,
     pub number: Option<String>,
-    pub state: String,
+    pub state: ContractState,
     pub started_at: i64,
     pub signed_at: Option<i64>,
     pub validated_at: Option<i64>,

@@ -5,10 +5,18 @@ use super::ids::{CourseId, FormationId, UserId};
 use diesel::prelude::*;
 
 use crate::store::schema::course_grants;
+use crate::store::text::text_enum;
 use crate::store::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros};
 
-pub const DESIGNER: &str = "designer";
-pub const GESTIONNAIRE: &str = "gestionnaire";
+text_enum! {
+    /// The role a grant gives (`course_grants.role`).
+    pub enum GrantRole {
+        /// Everything in the course: configuration, rights, every formation.
+        Designer = "designer",
+        /// Follow, remind and export for one formation.
+        Gestionnaire = "gestionnaire",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = course_grants)]
@@ -17,7 +25,7 @@ pub struct Grant {
     pub id: String,
     pub context_id: CourseId,
     pub user_id: UserId,
-    pub role: String,
+    pub role: GrantRole,
     /// For a gestionnaire: the formation the grant covers.
     pub formation_id: Option<FormationId>,
     /// The user who granted it (none for the operator or a deep-linking placement).
@@ -32,7 +40,14 @@ pub fn grant_designer(
     user_id: &UserId,
     granted_by: Option<&str>,
 ) -> StoreResult<()> {
-    grant(conn, context_id, user_id, DESIGNER, None, granted_by)
+    grant(
+        conn,
+        context_id,
+        user_id,
+        GrantRole::Designer,
+        None,
+        granted_by,
+    )
 }
 
 /// True when a grant makes the user a designer of the course.
@@ -44,7 +59,7 @@ pub fn is_designer(
     Ok(course_grants::table
         .filter(course_grants::context_id.eq(context_id))
         .filter(course_grants::user_id.eq(user_id))
-        .filter(course_grants::role.eq(DESIGNER))
+        .filter(course_grants::role.eq(GrantRole::Designer))
         .count()
         .get_result_on::<i64>(conn)?
         > 0)
@@ -69,7 +84,7 @@ pub fn grant(
     conn: &mut DbConn,
     context_id: &CourseId,
     user_id: &UserId,
-    role: &str,
+    role: GrantRole,
     formation_id: Option<&str>,
     granted_by: Option<&str>,
 ) -> StoreResult<()> {

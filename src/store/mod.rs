@@ -43,6 +43,7 @@ pub mod registration_invites;
 pub mod roster;
 pub mod schema;
 pub mod sessions;
+pub mod text;
 pub mod users;
 pub mod years;
 

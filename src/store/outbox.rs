@@ -7,20 +7,23 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::store::schema::{contexts, grade_outbox, resource_links, users};
+use crate::store::text::text_enum;
 use crate::store::{DbConn, RunOnBackend, StoreResult, columns, new_id, now_micros, write_tx};
 
 /// Moodle compares score timestamps by whole seconds (`strtotime`): successive changes for
 /// one user and placement are spaced by at least this much.
 pub const TIMESTAMP_STEP_MICROS: i64 = 1_000_000;
 
-/// States of an outbox row.
-pub mod state {
-    /// Waiting for (re)delivery.
-    pub const PENDING: &str = "pending";
-    /// Accepted by the platform.
-    pub const DELIVERED: &str = "delivered";
-    /// Refused for good (kept with its reason for staff and admins).
-    pub const FAILED: &str = "failed";
+text_enum! {
+    /// States of an outbox row (`grade_outbox.state`).
+    pub enum DeliveryState {
+        /// Waiting for (re)delivery.
+        Pending = "pending",
+        /// Accepted by the platform.
+        Delivered = "delivered",
+        /// Refused for good (kept with its reason for staff and admins).
+        Failed = "failed",
+    }
 }
 
 /// A gradebook change to deliver: completed (signed) or cleared (reopened for amendment).
@@ -81,7 +84,7 @@ pub fn enqueue(conn: &mut DbConn, completion: &Completion<'_>) -> StoreResult<St
             grade_outbox::completed.eq(completion.completed),
             grade_outbox::comment.eq(completion.comment),
             grade_outbox::score_timestamp.eq(timestamp),
-            grade_outbox::state.eq(state::PENDING),
+            grade_outbox::state.eq(DeliveryState::Pending),
             grade_outbox::attempts.eq(0),
             grade_outbox::next_attempt_at.eq(now),
             grade_outbox::created_at.eq(now),
@@ -94,31 +97,35 @@ pub fn enqueue(conn: &mut DbConn, completion: &Completion<'_>) -> StoreResult<St
 /// Rows not delivered yet (pending), for tests and status.
 pub fn count_pending(conn: &mut DbConn) -> StoreResult<i64> {
     Ok(grade_outbox::table
-        .filter(grade_outbox::state.eq(state::PENDING))
+        .filter(grade_outbox::state.eq(DeliveryState::Pending))
         .count()
         .get_result_on(conn)?)
 }
 
-/// Why the last attempt of a row did not deliver (`error_kind`), for staff pages.
-pub mod kind {
-    /// The platform was unreachable or failed (timeout, refused connection, 5xx, 429).
-    pub const UNAVAILABLE: &str = "unavailable";
-    /// The token endpoint refused the tool (tool pending in Moodle, unknown key…).
-    pub const TOKEN_REFUSED: &str = "token_refused";
-    /// The platform refused our access token twice in a row (401).
-    pub const UNAUTHORIZED: &str = "unauthorized";
-    /// The user cannot be graded in the course (Moodle answers 400: no gradebook role).
-    pub const NOT_GRADABLE: &str = "not_gradable";
-    /// The activity accepts no grades: no line item and no line items URL, or no score scope.
-    pub const GRADES_NOT_ENABLED: &str = "grades_not_enabled";
-    /// Any other refusal (4xx), kept with the platform's reason.
-    pub const REFUSED: &str = "refused";
-    /// Retried for the configured number of days without success.
-    pub const GAVE_UP: &str = "gave_up";
-    /// Delivered: the platform already had this score or a newer one (409).
-    pub const ALREADY_RECORDED: &str = "already_recorded";
-    /// Not posted: a newer change for the same user and placement replaces it.
-    pub const SUPERSEDED: &str = "superseded";
+text_enum! {
+    /// Why the last attempt of a row did not deliver, or how a delivered row was settled
+    /// (`grade_outbox.error_kind`), for staff pages (`delivery.kind.*` in the catalogue).
+    pub enum ErrorKind {
+        /// The platform was unreachable or failed (timeout, refused connection, 5xx, 429).
+        Unavailable = "unavailable",
+        /// The token endpoint refused the tool (tool pending in Moodle, unknown key…).
+        TokenRefused = "token_refused",
+        /// The platform refused our access token twice in a row (401).
+        Unauthorized = "unauthorized",
+        /// The user cannot be graded in the course (Moodle answers 400: no gradebook role).
+        NotGradable = "not_gradable",
+        /// The activity accepts no grades: no line item and no line items URL, or no score
+        /// scope.
+        GradesNotEnabled = "grades_not_enabled",
+        /// Any other refusal (4xx), kept with the platform's reason.
+        Refused = "refused",
+        /// Retried for the configured number of days without success.
+        GaveUp = "gave_up",
+        /// Delivered: the platform already had this score or a newer one (409).
+        AlreadyRecorded = "already_recorded",
+        /// Not posted: a newer change for the same user and placement replaces it.
+        Superseded = "superseded",
+    }
 }
 
 /// A row of the outbox.
@@ -139,7 +146,7 @@ pub struct OutboxRow {
     pub completed: bool,
     pub comment: String,
     pub score_timestamp: i64,
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: i64,
     pub lease_until: Option<i64>,
@@ -148,7 +155,7 @@ pub struct OutboxRow {
     pub updated_at: i64,
     pub delivered_at: Option<i64>,
     pub lease_token: Option<String>,
-    pub error_kind: Option<String>,
+    pub error_kind: Option<ErrorKind>,
     pub last_attempt_at: Option<i64>,
 }
 
@@ -188,7 +195,7 @@ pub fn claim(
         use grade_outbox::dsl as o;
         let ids: Vec<String> = match conn {
             DbConn::Pg(pg) => o::grade_outbox
-                .filter(o::state.eq(state::PENDING))
+                .filter(o::state.eq(DeliveryState::Pending))
                 .filter(o::next_attempt_at.le(now))
                 .filter(o::lease_until.is_null().or(o::lease_until.lt(now)))
                 .order((o::next_attempt_at.asc(), o::id.asc()))
@@ -198,7 +205,7 @@ pub fn claim(
                 .skip_locked()
                 .load(pg)?,
             DbConn::Sqlite(lite) => o::grade_outbox
-                .filter(o::state.eq(state::PENDING))
+                .filter(o::state.eq(DeliveryState::Pending))
                 .filter(o::next_attempt_at.le(now))
                 .filter(o::lease_until.is_null().or(o::lease_until.lt(now)))
                 .order((o::next_attempt_at.asc(), o::id.asc()))
@@ -213,7 +220,7 @@ pub fn claim(
             diesel::update(
                 o::grade_outbox
                     .find(id)
-                    .filter(o::state.eq(state::PENDING))
+                    .filter(o::state.eq(DeliveryState::Pending))
                     .filter(o::lease_until.is_null().or(o::lease_until.lt(now))),
             )
             .set((
@@ -238,12 +245,12 @@ pub fn mark_delivered(
     conn: &mut DbConn,
     id: &str,
     lease_token: &str,
-    note: Option<&str>,
+    note: Option<ErrorKind>,
 ) -> StoreResult<bool> {
     let now = now_micros();
     let n = diesel::update(owned(id, lease_token))
         .set((
-            grade_outbox::state.eq(state::DELIVERED),
+            grade_outbox::state.eq(DeliveryState::Delivered),
             grade_outbox::delivered_at.eq(now),
             grade_outbox::lease_until.eq(None::<i64>),
             grade_outbox::lease_token.eq(None::<String>),
@@ -261,7 +268,7 @@ pub fn schedule_retry(
     id: &str,
     lease_token: &str,
     next_attempt_at: i64,
-    error_kind: &str,
+    error_kind: ErrorKind,
     error: &str,
 ) -> StoreResult<bool> {
     let n = diesel::update(owned(id, lease_token))
@@ -282,12 +289,12 @@ pub fn mark_failed(
     conn: &mut DbConn,
     id: &str,
     lease_token: &str,
-    error_kind: &str,
+    error_kind: ErrorKind,
     error: &str,
 ) -> StoreResult<bool> {
     let n = diesel::update(owned(id, lease_token))
         .set((
-            grade_outbox::state.eq(state::FAILED),
+            grade_outbox::state.eq(DeliveryState::Failed),
             grade_outbox::lease_until.eq(None::<i64>),
             grade_outbox::lease_token.eq(None::<String>),
             grade_outbox::last_error.eq(error),
@@ -304,14 +311,14 @@ type Owned<'a> = diesel::dsl::Filter<
         diesel::dsl::Find<grade_outbox::table, &'a str>,
         diesel::dsl::Eq<grade_outbox::lease_token, &'a str>,
     >,
-    diesel::dsl::Eq<grade_outbox::state, &'static str>,
+    diesel::dsl::Eq<grade_outbox::state, DeliveryState>,
 >;
 
 fn owned<'a>(id: &'a str, lease_token: &'a str) -> Owned<'a> {
     grade_outbox::table
         .find(id)
         .filter(grade_outbox::lease_token.eq(lease_token))
-        .filter(grade_outbox::state.eq(state::PENDING))
+        .filter(grade_outbox::state.eq(DeliveryState::Pending))
 }
 
 /// Puts deliveries back in the queue, due now, with their attempts reset: the row `id` (a
@@ -333,15 +340,15 @@ pub fn retry(conn: &mut DbConn, id: Option<&str>, platform_id: Option<&str>) -> 
             query = match id {
                 Some(id) => query
                     .filter(grade_outbox::id.eq(id.to_string()))
-                    .filter(grade_outbox::state.ne(state::DELIVERED)),
-                None => query.filter(grade_outbox::state.eq(state::FAILED)),
+                    .filter(grade_outbox::state.ne(DeliveryState::Delivered)),
+                None => query.filter(grade_outbox::state.eq(DeliveryState::Failed)),
             };
             if let Some(platform_id) = platform_id {
                 query = query.filter(grade_outbox::platform_id.eq(platform_id.to_string()));
             }
             query
                 .set((
-                    grade_outbox::state.eq(state::PENDING),
+                    grade_outbox::state.eq(DeliveryState::Pending),
                     grade_outbox::next_attempt_at.eq(now),
                     grade_outbox::attempts.eq(0),
                     grade_outbox::lease_until.eq(None::<i64>),
@@ -370,12 +377,12 @@ pub struct DeliveryStatus {
     pub person_sourcedid: String,
     pub contract_id: Option<ContractId>,
     pub completed: bool,
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: i64,
     pub last_attempt_at: Option<i64>,
     pub last_error: Option<String>,
-    pub error_kind: Option<String>,
+    pub error_kind: Option<ErrorKind>,
     pub created_at: i64,
 }
 
@@ -388,14 +395,13 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn from_rows(rows: Vec<(String, i64)>) -> Counts {
+    fn from_rows(rows: Vec<(DeliveryState, i64)>) -> Counts {
         let mut counts = Counts::default();
         for (state, n) in rows {
-            match state.as_str() {
-                state::PENDING => counts.pending = n,
-                state::DELIVERED => counts.delivered = n,
-                state::FAILED => counts.failed = n,
-                _ => {}
+            match state {
+                DeliveryState::Pending => counts.pending = n,
+                DeliveryState::Delivered => counts.delivered = n,
+                DeliveryState::Failed => counts.failed = n,
             }
         }
         counts
@@ -414,7 +420,7 @@ macro_rules! status_query {
         grade_outbox::table
             .inner_join(users::table)
             .inner_join(contexts::table.on(contexts::id.eq(grade_outbox::context_id)))
-            .filter(grade_outbox::state.ne(state::DELIVERED))
+            .filter(grade_outbox::state.ne(DeliveryState::Delivered))
             .select((
                 grade_outbox::id,
                 grade_outbox::platform_id,
@@ -447,7 +453,7 @@ pub fn status_for_context(
         .filter(grade_outbox::context_id.eq(context_id))
         .group_by(grade_outbox::state)
         .select((grade_outbox::state, diesel::dsl::count_star()))
-        .load_on::<(String, i64)>(conn)?;
+        .load_on::<(DeliveryState, i64)>(conn)?;
     let open = status_query!()
         .filter(grade_outbox::context_id.eq(context_id))
         .load_on::<DeliveryStatus>(conn)?;
@@ -478,11 +484,11 @@ pub fn counts(conn: &mut DbConn, platform_id: Option<&str>) -> StoreResult<Count
             .filter(grade_outbox::platform_id.eq(p))
             .group_by(grade_outbox::state)
             .select((grade_outbox::state, diesel::dsl::count_star()))
-            .load_on::<(String, i64)>(conn)?,
+            .load_on::<(DeliveryState, i64)>(conn)?,
         None => grade_outbox::table
             .group_by(grade_outbox::state)
             .select((grade_outbox::state, diesel::dsl::count_star()))
-            .load_on::<(String, i64)>(conn)?,
+            .load_on::<(DeliveryState, i64)>(conn)?,
     };
     Ok(Counts::from_rows(rows))
 }

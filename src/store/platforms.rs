@@ -4,13 +4,19 @@ use super::ids::PlatformId;
 use diesel::prelude::*;
 
 use super::schema::{deployments, platform_webservices, platforms};
+use super::text::text_enum;
 use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
 
-/// Where a registration came from.
-pub mod source {
-    pub const CLI: &str = "cli";
-    pub const FILE: &str = "file";
-    pub const DYNAMIC: &str = "dynamic";
+text_enum! {
+    /// Where a registration came from (`platforms.source`).
+    pub enum Source {
+        /// `cpre platform add`.
+        Cli = "cli",
+        /// The platforms file read at start-up (or the demo).
+        File = "file",
+        /// Moodle's dynamic registration.
+        Dynamic = "dynamic",
+    }
 }
 
 /// A registered platform.
@@ -29,7 +35,7 @@ pub struct Platform {
     pub token_audience: Option<String>,
     /// JSON object mapping role URIs to tool roles, overriding the default map.
     pub role_map: Option<String>,
-    pub source: String,
+    pub source: Source,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -71,14 +77,14 @@ struct NewPlatform<'a> {
     jwks_url: &'a str,
     token_audience: Option<&'a str>,
     role_map: Option<String>,
-    source: &'a str,
+    source: Source,
     created_at: i64,
     updated_at: i64,
 }
 
 /// Inserts or updates the registration for (issuer, client_id) and adds its deployments.
 /// Returns the platform row.
-pub fn upsert(conn: &mut DbConn, spec: &PlatformSpec, origin: &str) -> StoreResult<Platform> {
+pub fn upsert(conn: &mut DbConn, spec: &PlatformSpec, origin: Source) -> StoreResult<Platform> {
     let now = now_micros();
     let role_map = match &spec.role_map {
         Some(map) => Some(serde_json::to_string(map).map_err(|e| {

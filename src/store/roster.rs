@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::lti::nrps::Member;
-use crate::store::audit::Actor;
+use crate::store::audit::{Action, Actor, Target};
 use crate::store::schema::{not_students, roster_members, roster_syncs};
 use crate::store::{
     DbConn, RunOnBackend, StoreError, StoreResult, columns, context_launches, now_micros,
@@ -354,10 +354,6 @@ pub fn is_member(conn: &mut DbConn, context_id: &CourseId, sub: &str) -> StoreRe
         > 0)
 }
 
-/// Audit action: a person marked « pas un étudiant », or put back among the students.
-pub const ACTION_MARK: &str = "roster.not_student";
-pub const ACTION_UNMARK: &str = "roster.student";
-
 /// A person marked « pas un étudiant » in a course.
 #[derive(Debug, Clone, Serialize)]
 pub struct Marked {
@@ -421,8 +417,8 @@ pub fn mark(
     actor.record(
         conn,
         context_id,
-        ACTION_MARK,
-        ("person", Some(sub)),
+        Action::NotStudent,
+        (Target::Person, Some(sub)),
         serde_json::json!({}),
     )?;
     Ok(true)
@@ -441,8 +437,8 @@ pub fn unmark(
         actor.record(
             conn,
             context_id,
-            ACTION_UNMARK,
-            ("person", Some(sub)),
+            Action::Student,
+            (Target::Person, Some(sub)),
             serde_json::json!({}),
         )?;
     }

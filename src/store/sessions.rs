@@ -5,8 +5,21 @@ use diesel::prelude::*;
 
 use super::contexts::Context;
 use super::schema::{contexts, sessions, users};
+use super::text::{Json, text_enum};
 use super::users::User;
 use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
+use crate::lti::launch::{Launch, MessageType};
+use crate::lti::roles::ToolRole;
+
+text_enum! {
+    /// How a session is bound to its browser (`sessions.binding_state`).
+    pub enum Binding {
+        /// The browser kept our cookies at the launch: the binding cookie is required.
+        Cookie = "cookie",
+        /// Third-party cookies blocked: the URL token alone.
+        Token = "token",
+    }
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
@@ -20,20 +33,20 @@ pub struct SessionRow {
     pub context_id: Option<CourseId>,
     pub resource_link_id: Option<String>,
     pub deployment_id: String,
-    pub message_type: String,
-    pub tool_role: String,
-    /// JSON array of the IMS role URIs of the launch.
-    pub roles: String,
-    /// JSON array of the Moodle group ids of the launch.
-    pub group_ids: String,
+    #[diesel(serialize_as = String, deserialize_as = String)]
+    pub message_type: MessageType,
+    #[diesel(serialize_as = String, deserialize_as = String)]
+    pub tool_role: ToolRole,
+    /// The IMS role URIs of the launch.
+    pub roles: Json<Vec<String>>,
+    /// The Moodle group ids of the launch.
+    pub group_ids: Json<Vec<i64>>,
     pub csrf_token: String,
     /// SHA-256 (hex) of the browser-binding cookie's secret.
     pub binding_hash: String,
-    /// `cookie` (the browser kept our cookies at the launch: the binding cookie is required)
-    /// or `token` (third-party cookies blocked: the URL token alone).
-    pub binding_state: String,
-    /// JSON object with the rest of the launch the pages need (custom claims, deep linking…).
-    pub launch: String,
+    pub binding_state: Binding,
+    /// The verified launch (custom claims, deep linking…), for the pages.
+    pub launch: Json<Launch>,
     pub created_at: i64,
     pub expires_at: i64,
 }

@@ -50,7 +50,7 @@ pub async fn deliveries(
         .await?;
     let failed = open
         .iter()
-        .filter(|d| d.state == outbox::state::FAILED)
+        .filter(|d| d.state == outbox::DeliveryState::Failed)
         .count();
     Ok(render(
         "admin/deliveries.html",

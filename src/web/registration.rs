@@ -12,7 +12,7 @@ use crate::i18n;
 use crate::lti::dynamic_registration::{self as dynreg, DynamicRegistrationError, ToolDescription};
 use crate::lti::oidc::hash_secret;
 use crate::state::AppState;
-use crate::store::platforms::{Platform, PlatformSpec, source};
+use crate::store::platforms::{Platform, PlatformSpec, Source};
 use crate::store::{StoreError, now_micros, registration_invites};
 use crate::web::error::{AppError, AppResult};
 
@@ -153,7 +153,7 @@ async fn run(
     let stored = state
         .db
         .write(move |conn| {
-            let platform = crate::registration::register(conn, &spec, source::DYNAMIC)
+            let platform = crate::registration::register(conn, &spec, Source::Dynamic)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if let Some(id) = &invite_id {
                 registration_invites::consume(conn, id, &platform.id)?;

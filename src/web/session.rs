@@ -14,7 +14,7 @@ use crate::lti::roles::ToolRole;
 use crate::state::AppState;
 use crate::store::DbConn;
 use crate::store::contexts::Context;
-use crate::store::sessions::{self, SessionRow};
+use crate::store::sessions::{self, Binding, SessionRow};
 use crate::store::users::User;
 use crate::web::error::AppError;
 
@@ -204,12 +204,10 @@ impl SessionKey {
             return Err(AppError::NoSession);
         };
         let cookie_matches = self.cookie_hash.as_deref() == Some(row.binding_hash.as_str());
-        if row.binding_state == crate::launch::BINDING_COOKIE && !cookie_matches {
+        if row.binding_state == Binding::Cookie && !cookie_matches {
             return Err(AppError::SessionBinding);
         }
-        let launch: Launch = serde_json::from_str(&row.launch)
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("stored launch unreadable: {e}")))?;
-        let tool_role = ToolRole::parse(&row.tool_role).unwrap_or(ToolRole::None);
+        let (launch, tool_role) = (row.launch.0.clone(), row.tool_role);
         Ok(Session {
             token: self.token,
             row,

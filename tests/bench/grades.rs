@@ -69,7 +69,12 @@ async fn main() {
     {
         let mut conn = db.get().unwrap();
         cpre::keyring::ensure_key(&mut conn).unwrap();
-        let registered = cpre::registration::register(&mut conn, &platform.spec(), "cli").unwrap();
+        let registered = cpre::registration::register(
+            &mut conn,
+            &platform.spec(),
+            cpre::store::platforms::Source::Cli,
+        )
+        .unwrap();
         let lineitem = format!(
             "{}/mod/lti/services.php/2/lineitems/2/lineitem?type_id=1",
             platform.base

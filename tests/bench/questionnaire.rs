@@ -91,7 +91,7 @@ fn workspace(
             user_id: "u".into(),
             academic_year: "2025-2026".into(),
             questionnaire_version_id: "v".into(),
-            state: "draft".into(),
+            state: cpre::contract::ContractState::Draft,
             answers: serde_json::to_string(&answers).unwrap(),
             pages_done: "[]".into(),
             revision: 7,

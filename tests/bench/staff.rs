@@ -52,7 +52,7 @@ use common::{env_or, free_port, status_kib, wait_healthy};
 use cpre::contract::signing::{
     self, ContractRef, CourseRef, QuestionnaireRef, Seal, SignedContent, SignedIdentity,
 };
-use cpre::contract::{ContractError, ContractState, event, lifecycle};
+use cpre::contract::{ContractError, ContractState, EventKind, lifecycle};
 use cpre::course::file;
 use cpre::export::pdf;
 use cpre::followup::dashboard::{self, Filter};
@@ -466,7 +466,9 @@ fn seed(
     let mut conn = db.get().unwrap();
     let conn: &mut DbConn = &mut conn;
     cpre::keyring::ensure_key(conn).unwrap();
-    let registered = cpre::registration::register(conn, &platform.spec(), "cli").unwrap();
+    let registered =
+        cpre::registration::register(conn, &platform.spec(), cpre::store::platforms::Source::Cli)
+            .unwrap();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lti-config/demo/course.yaml");
     let mut course = file::read(&path).unwrap_or_else(|e| panic!("demo course: {e}"));
     course.issuer = platform.issuer().to_string();
@@ -576,7 +578,9 @@ fn seed(
                     ext_user_username: Some(format!("e{}", person.number)),
                 });
                 if k >= c.contracts {
-                    *states.entry(dashboard::NOT_STARTED).or_default() += 1;
+                    *states
+                        .entry(dashboard::StudentState::NotStarted.as_str())
+                        .or_default() += 1;
                     continue;
                 }
                 // Started some day of the last ten weeks, signed one to nine days later.
@@ -607,7 +611,7 @@ fn seed(
                         user_id: &user.id,
                         academic_year: &year,
                         questionnaire_version_id: &version.id,
-                        state: ContractState::Draft.as_str(),
+                        state: ContractState::Draft,
                         answers: &serde_json::to_string(&draft).unwrap(),
                         previous_contract_id: None,
                     },
@@ -623,7 +627,7 @@ fn seed(
                 contracts::add_event(
                     conn,
                     &row.id,
-                    event::STARTED,
+                    EventKind::Started,
                     Some(&user.id),
                     &serde_json::json!({ "questionnaire_version": version.version }),
                 )?;

@@ -71,7 +71,7 @@ async fn a_math_student_fills_signs_and_gets_a_receipt(app: TestApp) {
     let rows = contracts(&app).await;
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
-    assert_eq!(row.state, "signed");
+    assert_eq!(row.state.as_str(), "signed");
     assert_eq!(row.number.as_deref(), Some("CPRE-2025-000001"));
     assert_eq!(row.signature_seq, 1);
     let fingerprint = row.fingerprint.clone().unwrap();

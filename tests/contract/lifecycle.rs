@@ -34,7 +34,7 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(validated.state, "validated");
+    assert_eq!(validated.state.as_str(), "validated");
     assert!(validated.validated_at.is_some());
     let (cid, actor) = (id.clone(), staff.clone());
     let again = app
@@ -68,7 +68,7 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(reopened.state, "reopened");
+    assert_eq!(reopened.state.as_str(), "reopened");
     assert_eq!(
         count_where(
             &app,
@@ -101,7 +101,7 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
     assert!(receipt.text().contains("version 2"), "{}", receipt.text());
 
     let row = super::contracts(&app).await.remove(0);
-    assert_eq!(row.state, "signed");
+    assert_eq!(row.state.as_str(), "signed");
     assert_eq!(row.signature_seq, 2);
     assert_eq!(
         row.number.as_deref(),
@@ -167,7 +167,7 @@ async fn an_amendment_keeps_every_signed_version(app: TestApp) {
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.kind)
+        .map(|e| e.kind.as_str().to_owned())
         .collect();
     assert_eq!(
         kinds,

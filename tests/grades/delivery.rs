@@ -56,7 +56,7 @@ async fn signature_posts_exactly_one_score(app: TestApp) {
     let grade = services.grade(2, "3").expect("grade stored");
     assert_eq!(grade.score, Some(1.0));
     assert_eq!(grade.comment.as_deref(), Some("Contrat signé"));
-    assert_eq!(row.state, "delivered");
+    assert_eq!(row.state.as_str(), "delivered");
     assert!(row.delivered_at.is_some());
     assert_eq!(row.attempts, 1);
     assert!(row.lease_token.is_none() && row.lease_until.is_none());
@@ -107,7 +107,9 @@ async fn token_audience_of_the_registration_is_used() {
     spec.token_audience = Some("https://moodle.example/audience".into());
     app.state
         .db
-        .run(move |conn| cpre::store::platforms::upsert(conn, &spec, "cli"))
+        .run(move |conn| {
+            cpre::store::platforms::upsert(conn, &spec, cpre::store::platforms::Source::Cli)
+        })
         .await
         .unwrap();
     app.browser()
@@ -184,7 +186,7 @@ async fn a_second_401_is_retried_later_not_looped() {
     app.platform.state.services.fail_next(2, 401, None);
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Retried]);
     let row = app.outbox_row(&id).await;
-    assert_eq!(row.error_kind.as_deref(), Some("unauthorized"));
+    assert_eq!(row.error_kind.map(|k| k.as_str()), Some("unauthorized"));
     assert_eq!(
         app.platform.state.services.score_posts().len(),
         2,
@@ -247,8 +249,8 @@ async fn a_backlog_for_one_user_posts_only_the_latest_change(app: TestApp) {
     );
     for id in &ids[..2] {
         let row = app.outbox_row(id).await;
-        assert_eq!(row.state, "delivered");
-        assert_eq!(row.error_kind.as_deref(), Some("superseded"));
+        assert_eq!(row.state.as_str(), "delivered");
+        assert_eq!(row.error_kind.map(|k| k.as_str()), Some("superseded"));
     }
     super::make_due(&app, &ids[2]).await;
     assert_eq!(app.drain_grade_outbox().await, vec![Outcome::Delivered]);

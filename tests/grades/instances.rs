@@ -25,7 +25,7 @@ async fn killed_before_delivery_delivers_after_restart(app: TestApp) {
     let (db, platform) = app.kill().await;
     let app = spawn_on(db, platform, false, with_worker).await;
     let row = wait_settled(&app, &id, 15).await;
-    assert_eq!(row.state, "delivered");
+    assert_eq!(row.state.as_str(), "delivered");
     let services = &app.platform.state.services;
     assert_eq!(services.score_posts().len(), 1);
     assert_eq!(services.grade(2, "3").unwrap().score, Some(1.0));
@@ -62,14 +62,18 @@ async fn killed_during_delivery_is_not_a_duplicate(app: TestApp) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.state, "pending", "the bookkeeping never happened");
+    assert_eq!(
+        row.state.as_str(),
+        "pending",
+        "the bookkeeping never happened"
+    );
     drop(pool);
     *services.score_delay.lock().unwrap() = None;
     let app = spawn_on(db, platform, false, with_worker).await;
     let row = wait_settled(&app, &id, 20).await;
-    assert_eq!(row.state, "delivered");
+    assert_eq!(row.state.as_str(), "delivered");
     assert_eq!(
-        row.error_kind.as_deref(),
+        row.error_kind.map(|k| k.as_str()),
         Some("already_recorded"),
         "the second post got 409"
     );
@@ -106,7 +110,10 @@ async fn two_instances_deliver_each_score_once(backend: Backend) {
         ids.push(first.enqueue_completion(sub, true).await);
     }
     for id in &ids {
-        assert_eq!(wait_settled(&second, id, 30).await.state, "delivered");
+        assert_eq!(
+            wait_settled(&second, id, 30).await.state.as_str(),
+            "delivered"
+        );
     }
     let services = &first.platform.state.services;
     let posts = services.score_posts();
@@ -203,7 +210,7 @@ async fn a_graceful_stop_finishes_the_delivery_in_flight() {
     let worker = app.worker.lock().unwrap().take().expect("worker on");
     worker.stop().await;
     let row = app.outbox_row(&id).await;
-    assert_eq!(row.state, "delivered");
+    assert_eq!(row.state.as_str(), "delivered");
     assert_eq!(row.error_kind, None);
     assert_eq!(services.score_posts().len(), 1);
 }

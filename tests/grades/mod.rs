@@ -30,7 +30,7 @@ pub async fn wait_settled(app: &TestApp, id: &str, secs: u64) -> cpre::store::ou
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
     loop {
         let row = app.outbox_row(id).await;
-        if row.state != "pending" || std::time::Instant::now() > deadline {
+        if row.state.as_str() != "pending" || std::time::Instant::now() > deadline {
             return row;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -71,7 +71,7 @@ async fn administrator_sees_and_retries_deliveries() {
         )
         .await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.outbox_row(&failed).await.state, "failed");
+    assert_eq!(app.outbox_row(&failed).await.state.as_str(), "failed");
 
     let retried = admin
         .post_form(
@@ -82,7 +82,7 @@ async fn administrator_sees_and_retries_deliveries() {
     assert_eq!(retried.status(), StatusCode::SEE_OTHER);
     let back = location(retried.headers());
     assert!(back.ends_with("/admin/deliveries?retried=1"), "{back}");
-    assert_eq!(app.outbox_row(&failed).await.state, "pending");
+    assert_eq!(app.outbox_row(&failed).await.state.as_str(), "pending");
     let page = crate::support::text(&admin.get(&back).await.text().await.unwrap());
     assert!(page.contains("1 transmission(s) remise(s)"), "{page}");
 }
@@ -113,7 +113,7 @@ async fn deliveries_page_is_for_platform_administrators_only() {
         let text = crate::support::text(&post.text().await.unwrap());
         assert!(text.contains("Réservé aux administrateur·rices"), "{text}");
     }
-    assert_eq!(app.outbox_row(&failed).await.state, "failed");
+    assert_eq!(app.outbox_row(&failed).await.state.as_str(), "failed");
 }
 
 #[tokio::test]
@@ -128,7 +128,8 @@ async fn an_administrator_sees_only_their_platform() {
         .run(move |conn| {
             use cpre::store::schema::grade_outbox;
             use diesel::prelude::*;
-            let platform = cpre::store::platforms::upsert(conn, &other, "cli")?;
+            let platform =
+                cpre::store::platforms::upsert(conn, &other, cpre::store::platforms::Source::Cli)?;
             diesel::update(grade_outbox::table)
                 .set(grade_outbox::platform_id.eq(platform.id))
                 .execute(conn)?;

@@ -132,7 +132,7 @@ async fn invited_platform_registers_then_launches(app: TestApp) {
         })
         .await
         .unwrap();
-    assert_eq!(platform.source, "dynamic");
+    assert_eq!(platform.source.as_str(), "dynamic");
     assert_eq!(platform.auth_url, app.platform.auth_url());
     assert_eq!(platform.token_url, app.platform.token_url());
     assert_eq!(platform.jwks_url, app.platform.jwks_url());

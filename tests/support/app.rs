@@ -144,7 +144,7 @@ impl TestApp {
         self.state
             .db
             .run(move |conn| {
-                cpre::registration::register(conn, &spec, "cli")
+                cpre::registration::register(conn, &spec, cpre::store::platforms::Source::Cli)
                     .map_err(|e| cpre::store::StoreError::Corrupt(e.to_string()))
             })
             .await

@@ -7,7 +7,7 @@ use minijinja::context;
 use crate::access::manage::{self, GrantError};
 use crate::state::AppState;
 use crate::store::formations;
-use crate::store::grants::{DESIGNER, GESTIONNAIRE};
+use crate::store::grants::GrantRole;
 use crate::web::error::{AppError, AppResult};
 
 use super::super::staff::Staff;
@@ -68,7 +68,7 @@ pub async fn show(
         &state,
         &d,
         flash.key(),
-        ("", GESTIONNAIRE, &[]),
+        ("", GrantRole::Gestionnaire.as_str(), &[]),
         None,
         StatusCode::OK,
     )
@@ -92,21 +92,27 @@ pub async fn add(
         .collect();
     let result = if person.is_empty() {
         Err(GrantError::UnknownPerson(String::new()))
-    } else {
+    } else if let Some(r) = GrantRole::parse(&role) {
         let (ctx, platform, actor, p, r, c) = (
             d.context_id(),
             d.session.row.platform_id.clone(),
             d.actor.clone(),
             person.clone(),
-            role.clone(),
+            r,
             chosen.clone(),
         );
         write(&state, move |conn| {
             let user = manage::person(conn, &platform, &ctx, &p)?;
-            let formations = if r == DESIGNER { Vec::new() } else { c };
-            manage::grant(conn, &actor, &ctx, &user, &r, &formations)
+            let formations = if r == GrantRole::Designer {
+                Vec::new()
+            } else {
+                c
+            };
+            manage::grant(conn, &actor, &ctx, &user, r, &formations)
         })
         .await?
+    } else {
+        Err(GrantError::UnknownRole(role.clone()))
     };
     match result {
         Ok(()) => Ok(d.redirect("/droits?ok=granted")),
@@ -156,7 +162,7 @@ pub async fn remove(
                 &state,
                 &d,
                 None,
-                ("", GESTIONNAIRE, &[]),
+                ("", GrantRole::Gestionnaire.as_str(), &[]),
                 Some(e.to_string()),
                 super::refused(),
             )

@@ -6,7 +6,7 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::state::AppState;
-use crate::store::audit::{self, action};
+use crate::store::audit::{self, Action};
 use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
@@ -32,31 +32,19 @@ pub async fn show(
     query: web::Query<JournalQuery>,
 ) -> AppResult<HttpResponse> {
     let d = Designer::of(staff)?;
-    let filter = query
-        .action
-        .clone()
-        .filter(|a| !a.is_empty() && a.len() <= 64);
+    let filter = query.action.as_deref().and_then(Action::parse);
     let page = query.page.unwrap_or(1).clamp(1, 100_000);
-    let (ctx, f) = (d.context_id(), filter.clone());
+    let (ctx, f) = (d.context_id(), filter);
     let ((entries, more), recorded) = state
         .db
         .run(move |conn| {
             Ok((
-                audit::page_of_context(
-                    conn,
-                    &ctx,
-                    f.as_deref(),
-                    (page - 1) * PAGE_SIZE,
-                    PAGE_SIZE,
-                )?,
+                audit::page_of_context(conn, &ctx, f, (page - 1) * PAGE_SIZE, PAGE_SIZE)?,
                 audit::actions_of_context(conn, &ctx)?,
             ))
         })
         .await?;
-    let mut actions: Vec<String> = action::CONFIGURATION
-        .iter()
-        .map(|a| (*a).to_owned())
-        .collect();
+    let mut actions: Vec<Action> = Action::CONFIGURATION.to_vec();
     for a in recorded {
         if !actions.contains(&a) {
             actions.push(a);
@@ -64,9 +52,9 @@ pub async fn show(
     }
     let link = |p: i64| {
         let mut url = d.url(&format!("/journal?page={p}"));
-        if let Some(a) = &filter {
+        if let Some(a) = filter {
             url.push_str("&action=");
-            url.push_str(&url::form_urlencoded::byte_serialize(a.as_bytes()).collect::<String>());
+            url.push_str(a.as_str());
         }
         url
     };
@@ -76,8 +64,8 @@ pub async fn show(
         "journal",
         context! {
             entries => ser(&entries),
-            actions => actions,
-            filter => filter.clone(),
+            actions => ser(&actions),
+            filter => filter.map(Action::as_str),
             page => page,
             previous_url => (page > 1).then(|| link(page - 1)),
             next_url => more.then(|| link(page + 1)),

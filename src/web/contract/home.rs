@@ -16,13 +16,14 @@ use super::super::session::Session;
 use super::super::templates::ser;
 use super::overview::{Flash, Overview, render_overview};
 use super::{contact_value, contract_url, page_context, see_other, student_of, with_status};
+use crate::store::contracts::ContractState;
 
 /// A formation in the chooser, with the student's contract state.
 #[derive(Debug, Serialize)]
 pub struct Choice {
     code: String,
     title: String,
-    state: Option<String>,
+    state: Option<ContractState>,
     signed_at: Option<i64>,
     number: Option<String>,
 }
@@ -91,7 +92,7 @@ pub fn load(conn: &mut DbConn, student: &Student) -> Result<(Home, Bookkeeping),
                 choices.push(Choice {
                     code: f.code,
                     title: f.title,
-                    state: c.as_ref().map(|c| c.state.clone()),
+                    state: c.as_ref().map(|c| c.state),
                     signed_at: c.as_ref().and_then(|c| c.signed_at),
                     number: c.and_then(|c| c.number),
                 });

@@ -33,7 +33,7 @@ pub struct OtherContract {
     pub academic_year: String,
     pub formation: String,
     pub number: Option<String>,
-    pub state: String,
+    pub state: ContractState,
     pub signed_at: Option<i64>,
 }
 

@@ -51,7 +51,7 @@ pub async fn show(
         content => ser(&v.content),
         fingerprint => v.fingerprint,
         signed_at => v.contract.signed_at,
-        state => v.contract.state,
+        state => v.contract.state.as_str(),
         validated_at => v.contract.validated_at,
         summary => ser(summary),
         back_url => format!("{}/", session.base()),

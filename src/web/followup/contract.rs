@@ -16,6 +16,7 @@ use super::super::config::{field, text, write};
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::Follower;
+use crate::store::comments::Visibility;
 use crate::store::ids::ContractId;
 
 /// `{id}` of a contract.
@@ -73,7 +74,7 @@ fn page(
     typed: Typed,
     ok: Option<String>,
 ) -> AppResult<HttpResponse> {
-    let state = ContractState::parse(&rec.contract.state);
+    let state = rec.contract.state;
     let can_decide = f.scope.can_decide(&rec.contract.formation_id);
     let ok = ok.filter(|k| ["validated", "commented", "reopened"].contains(&k.as_str()));
     f.render(
@@ -82,9 +83,9 @@ fn page(
         context! {
             r => ser(rec),
             can_decide => can_decide,
-            can_validate => can_decide && state == Some(ContractState::Signed),
-            can_reopen => can_decide && !rec.year_closed && state.is_some_and(ContractState::is_signed),
-            being_amended => state == Some(ContractState::Reopened),
+            can_validate => can_decide && state == ContractState::Signed,
+            can_reopen => can_decide && !rec.year_closed && state.is_signed(),
+            being_amended => state == ContractState::Reopened,
             typed => ser(&typed),
             ok => ok,
             contract_url => f.url(&format!("/contrats/{}", rec.contract.id)),
@@ -174,10 +175,9 @@ pub async fn comment(
     f.check_csrf(&form)?;
     let id = path.into_inner().id;
     let body = text(&form, "comment");
-    let visibility = match field(&form, "visibility") {
-        Some(comments::STUDENT) => comments::STUDENT,
-        _ => comments::STAFF,
-    };
+    let visibility = field(&form, "visibility")
+        .and_then(Visibility::parse)
+        .unwrap_or(Visibility::Staff);
     let errors = check_text(&body, "f-comment", "followup.contract.comment_required");
     if !errors.is_empty() {
         return refused(
@@ -186,7 +186,7 @@ pub async fn comment(
             id,
             Typed {
                 comment: body,
-                visibility: visibility.into(),
+                visibility: visibility.as_str().into(),
                 errors,
                 ..Typed::default()
             },

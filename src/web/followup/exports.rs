@@ -14,7 +14,7 @@ use crate::export::{XlsxSheet, csv_finish, csv_row, csv_start};
 use crate::followup::Scope;
 use crate::followup::export::Export;
 use crate::state::AppState;
-use crate::store::audit::action;
+use crate::store::audit::{Action, Target};
 use crate::web::error::{AppError, AppResult};
 
 use super::super::config::write;
@@ -108,8 +108,8 @@ async fn run(
             actor.record(
                 conn,
                 &ctx,
-                action::EXPORT,
-                ("contracts", None),
+                Action::Export,
+                (Target::Contracts, None),
                 serde_json::json!({
                     "format": fmt,
                     "year": year,

@@ -13,6 +13,7 @@ use crate::web::error::AppResult;
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::{Follower, year_of};
+use crate::followup::dashboard::StudentState;
 
 /// `{code}` of a formation.
 #[derive(Debug, Deserialize)]
@@ -56,10 +57,7 @@ impl ListQuery {
                 .chars()
                 .take(100)
                 .collect(),
-            state: self
-                .etat
-                .clone()
-                .filter(|s| dashboard::STATES.contains(&s.as_str())),
+            state: self.etat.as_deref().and_then(StudentState::parse),
             option: self
                 .option
                 .clone()
@@ -200,7 +198,7 @@ pub async fn show(
     let keep_page = {
         let pairs = [
             ("q", query.q.clone()),
-            ("etat", filter.state.clone()),
+            ("etat", filter.state.map(|s| s.to_string())),
             ("option", filter.option.clone()),
             ("tri", query.tri.clone()),
             ("ordre", query.ordre.clone()),
@@ -234,10 +232,10 @@ pub async fn show(
             matching => board.matching,
             page => board.page,
             pages => board.pages,
-            states => dashboard::STATES,
+            states => ser(StudentState::ALL),
             options => ser(option_choices(&scoped.formation.data)),
             q => filter.query.clone(),
-            state_filter => filter.state.clone(),
+            state_filter => filter.state.map(StudentState::as_str),
             option_filter => filter.option.clone(),
             sort => query.tri.clone().unwrap_or_else(|| "nom".into()),
             descending => filter.descending,

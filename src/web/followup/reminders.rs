@@ -7,9 +7,9 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 
 use crate::export::Table;
-use crate::followup::dashboard::{self, ListRow, NOT_STARTED, Sort};
+use crate::followup::dashboard::{self, ListRow, Sort, StudentState};
 use crate::state::AppState;
-use crate::store::audit::action;
+use crate::store::audit::{Action, Target};
 use crate::web::error::{AppError, AppResult};
 
 use super::super::config::{fields, write};
@@ -19,9 +19,6 @@ use super::formation::CodePath;
 use super::home::YearQuery;
 use super::{Follower, year_of};
 use crate::store::ids::FormationId;
-
-/// States of the students a reminder is for.
-const UNSIGNED: [&str; 3] = [NOT_STARTED, "draft", "reopened"];
 
 /// The unsigned students of a formation of the scope, by name, and the year.
 async fn unsigned(
@@ -43,7 +40,7 @@ async fn unsigned(
             Ok((year, rows))
         })
         .await?;
-    rows.retain(|r| UNSIGNED.contains(&r.state.as_str()) && !r.email.is_empty());
+    rows.retain(|r| StudentState::UNSIGNED.contains(&r.state) && !r.email.is_empty());
     dashboard::sort(&mut rows, Sort::Name, false);
     Ok((year, rows))
 }
@@ -225,8 +222,8 @@ async fn record(
         actor.record(
             conn,
             &ctx,
-            action::REMINDER,
-            ("formation", Some(&fid)),
+            Action::Reminder,
+            (Target::Formation, Some(&fid)),
             serde_json::json!({ "how": how, "students": count }),
         )
     })
