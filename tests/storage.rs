@@ -237,7 +237,7 @@ storage_test!(oidc_state_race, concurrent_takes_have_one_winner);
 fn user_upsert_and_groups(pool: &DbPool) {
     let mut conn = pool.get().unwrap();
     let p = platforms::upsert(&mut conn, &spec("c"), Source::Cli).unwrap();
-    let mut who = users::UserIdentity {
+    let mut who = users::Person {
         sub: "3".into(),
         name: "Alice Martin".into(),
         ..Default::default()

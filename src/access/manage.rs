@@ -9,7 +9,7 @@ use crate::store::formations::{self, FormationRow};
 use crate::store::grants::{self, Grant, GrantRole};
 use crate::store::ids::{CourseId, FormationId, PlatformId, UserId};
 use crate::store::roster;
-use crate::store::users::{User, UserIdentity};
+use crate::store::users::{Person, User};
 use crate::store::{DbConn, StoreError, context_launches, users};
 
 /// Why a grant or a revocation was refused (French, shown as is).
@@ -37,11 +37,9 @@ pub enum GrantError {
 
 /// Someone of the course a role can be given to.
 #[derive(Debug, Clone, Serialize)]
-pub struct Person {
-    pub sub: String,
-    pub name: String,
-    pub email: String,
-    pub student_number: String,
+pub struct Candidate {
+    #[serde(flatten)]
+    pub person: Person,
     /// Opened the tool in this course.
     pub launched: bool,
     /// In the course's roster (NRPS), with its roles.
@@ -49,8 +47,8 @@ pub struct Person {
 }
 
 /// People of a course: users who launched the tool there, and members of its roster, by name.
-pub fn people(conn: &mut DbConn, context_id: &CourseId) -> Result<Vec<Person>, StoreError> {
-    let mut by_sub: BTreeMap<String, Person> = BTreeMap::new();
+pub fn people(conn: &mut DbConn, context_id: &CourseId) -> Result<Vec<Candidate>, StoreError> {
+    let mut by_sub: BTreeMap<String, Candidate> = BTreeMap::new();
     let launched: Vec<UserId> = context_launches::of_context(conn, context_id)?
         .into_iter()
         .map(|(id, ..)| id)
@@ -60,11 +58,8 @@ pub fn people(conn: &mut DbConn, context_id: &CourseId) -> Result<Vec<Person>, S
         for u in rows {
             by_sub.insert(
                 u.sub.clone(),
-                Person {
-                    sub: u.sub,
-                    name: u.name,
-                    email: u.email,
-                    student_number: u.person_sourcedid,
+                Candidate {
+                    person: u.person,
                     launched: true,
                     roster_roles: Vec::new(),
                 },
@@ -72,18 +67,15 @@ pub fn people(conn: &mut DbConn, context_id: &CourseId) -> Result<Vec<Person>, S
         }
     }
     for m in roster::members(conn, context_id)? {
-        let entry = by_sub.entry(m.sub.clone()).or_insert_with(|| Person {
-            sub: m.sub.clone(),
-            name: m.name.clone(),
-            email: m.email.clone(),
-            student_number: m.person_sourcedid.clone(),
+        let entry = by_sub.entry(m.sub.clone()).or_insert_with(|| Candidate {
+            person: m.person.clone(),
             launched: false,
             roster_roles: Vec::new(),
         });
         entry.roster_roles = m.roles.clone();
     }
-    let mut list: Vec<Person> = by_sub.into_values().collect();
-    list.sort_by_key(|p| p.name.to_lowercase());
+    let mut list: Vec<Candidate> = by_sub.into_values().collect();
+    list.sort_by_key(|p| p.person.name.to_lowercase());
     Ok(list)
 }
 
@@ -106,15 +98,7 @@ pub fn person(
     Ok(crate::store::users::upsert(
         conn,
         platform_id,
-        &UserIdentity {
-            sub: member.sub,
-            name: member.name,
-            given_name: member.given_name,
-            family_name: member.family_name,
-            email: member.email,
-            person_sourcedid: member.person_sourcedid,
-            username: member.username,
-        },
+        &member.person,
     )?)
 }
 
@@ -222,7 +206,7 @@ pub fn lines(conn: &mut DbConn, context_id: &CourseId) -> Result<Vec<GrantLine>,
     for g in grants::of_context(conn, context_id)? {
         let user = crate::store::users::get(conn, &g.user_id)?;
         let granted_by = match &g.granted_by {
-            Some(id) => Some(crate::store::users::get(conn, id)?.name),
+            Some(id) => Some(crate::store::users::get(conn, id)?.person.name),
             None => None,
         };
         let formation = g

@@ -59,7 +59,7 @@ pub fn search(
     ids.extend(contract_store::users_of_context(conn, context_id)?);
     let roster: Vec<String> = crate::store::roster::members(conn, context_id)?
         .into_iter()
-        .map(|m| m.sub)
+        .map(|m| m.person.sub)
         .collect();
     let ids: Vec<UserId> = ids.into_iter().collect();
     let mut people = users::by_ids_or_subs(conn, platform_id, &ids, &roster)?;

@@ -2,7 +2,7 @@
 //!
 //! A key id the cached set does not know (a platform that just rotated its key) makes one
 //! refetch, shared by every launch waiting for it (single flight per URL). A platform is never
-//! fetched more often than once per `min_interval`: a launch that arrives inside that interval
+//! fetched again within `min_interval` of the end of its last fetch: a launch that arrives then
 //! with a still-unknown key id waits for the next allowed fetch instead of failing, as long as
 //! its whole wait stays under `max_wait` (the request's own time budget). So a launch signed
 //! with a key the platform publishes succeeds on its first try, whatever the timing.
@@ -110,8 +110,11 @@ impl JwksCache {
             }
             tokio::time::sleep_until(allowed.into()).await;
         }
+        let result = fetch(&self.http, jwks_url).await;
+        // The interval runs from the end of a fetch: the platform sees its requests at
+        // least `min_interval` apart, however long each took.
         *last_fetch = Some(Instant::now());
-        let fetched = Arc::new(fetch(&self.http, jwks_url).await?);
+        let fetched = Arc::new(result?);
         if let Ok(mut current) = slot.current.write() {
             *current = Some(fetched.clone());
         }

@@ -177,18 +177,7 @@ impl MessageType {
     }
 }
 
-/// Who launched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct LaunchUser {
-    pub sub: String,
-    pub name: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    /// `lis.person_sourcedid`: the student number in French universities.
-    pub person_sourcedid: String,
-    pub username: String,
-}
+pub use super::person::Person;
 
 /// A verified launch: everything the tool uses from the id_token, typed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -197,7 +186,7 @@ pub struct Launch {
     pub client_id: String,
     pub deployment_id: String,
     pub message_type: MessageType,
-    pub user: LaunchUser,
+    pub user: Person,
     pub roles: Vec<String>,
     pub tool_role: ToolRole,
     /// The course; absent when the platform launched the tool outside any course (the claim
@@ -403,7 +392,7 @@ fn check_claims(
         .and_then(Value::as_str)
         .map(str::to_string);
     let lis = claims.lis.unwrap_or_default();
-    let user = LaunchUser {
+    let user = Person {
         sub,
         name: claims.name.unwrap_or_default(),
         given_name: claims.given_name.unwrap_or_default(),

@@ -13,4 +13,5 @@ pub mod keys;
 pub mod launch;
 pub mod nrps;
 pub mod oidc;
+pub mod person;
 pub mod roles;

@@ -35,6 +35,22 @@ pub struct Member {
     pub ext_user_username: Option<String>,
 }
 
+impl Member {
+    /// The person the roster describes (empty strings for what it did not send).
+    pub fn person(&self) -> super::person::Person {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        super::person::Person {
+            sub: self.user_id.clone(),
+            name: text(&self.name),
+            given_name: text(&self.given_name),
+            family_name: text(&self.family_name),
+            email: text(&self.email),
+            person_sourcedid: text(&self.lis_person_sourcedid),
+            username: text(&self.ext_user_username),
+        }
+    }
+}
+
 fn active() -> String {
     "Active".into()
 }

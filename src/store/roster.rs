@@ -16,41 +16,60 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::lti::nrps::Member;
+use crate::lti::person::Person;
 use crate::store::audit::{Action, Actor, Target};
 use crate::store::schema::{not_students, roster_members, roster_syncs};
-use crate::store::{
-    DbConn, RunOnBackend, StoreError, StoreResult, columns, context_launches, now_micros,
-};
+use crate::store::text::Json;
+use crate::store::{DbConn, RunOnBackend, StoreResult, columns, context_launches, now_micros};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = roster_members)]
-#[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+/// The columns a [`RosterRow`] reads, the person's first.
+type RosterColumns = (
+    (
+        roster_members::user_sub,
+        roster_members::name,
+        roster_members::given_name,
+        roster_members::family_name,
+        roster_members::email,
+        roster_members::person_sourcedid,
+        roster_members::username,
+    ),
+    roster_members::roles,
+    roster_members::status,
+    roster_members::first_seen_at,
+    roster_members::synced_at,
+);
+const ROSTER_ROW: RosterColumns = (
+    (
+        roster_members::user_sub,
+        roster_members::name,
+        roster_members::given_name,
+        roster_members::family_name,
+        roster_members::email,
+        roster_members::person_sourcedid,
+        roster_members::username,
+    ),
+    roster_members::roles,
+    roster_members::status,
+    roster_members::first_seen_at,
+    roster_members::synced_at,
+);
+
+#[derive(Debug, Clone, Queryable)]
 struct RosterRow {
-    user_sub: String,
-    name: String,
-    given_name: String,
-    family_name: String,
-    email: String,
-    person_sourcedid: String,
-    username: String,
-    roles: String,
+    #[diesel(embed)]
+    person: Person,
+    roles: Json<Vec<String>>,
     status: String,
     first_seen_at: i64,
     synced_at: i64,
 }
 
-/// A member of a course's roster, with whether (and when) they opened the tool there.
+/// A member of a course's roster (read through `Deref`: `member.name`), with whether (and
+/// when) they opened the tool there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RosterMember {
-    /// The LTI `sub` (Moodle: the user id).
-    pub sub: String,
-    pub name: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    /// The student number (`lis_person_sourcedid`).
-    pub person_sourcedid: String,
-    pub username: String,
+    #[serde(flatten)]
+    pub person: Person,
     /// As the roster gives them (Moodle: `Learner`, `Instructor`; not the launch's roles).
     pub roles: Vec<String>,
     /// `Active` or `Inactive`.
@@ -61,6 +80,13 @@ pub struct RosterMember {
     pub user_id: Option<UserId>,
     pub first_launch_at: Option<i64>,
     pub last_launch_at: Option<i64>,
+}
+
+impl std::ops::Deref for RosterMember {
+    type Target = Person;
+    fn deref(&self) -> &Person {
+        &self.person
+    }
 }
 
 impl RosterMember {
@@ -90,36 +116,29 @@ pub fn members(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<Rost
             roster_members::given_name.asc(),
             roster_members::user_sub.asc(),
         ))
-        .select(columns::<RosterRow>())
+        .select(ROSTER_ROW)
         .load_on::<RosterRow>(conn)?;
     let launched: HashMap<String, (UserId, i64, i64)> =
         context_launches::of_context(conn, context_id)?
             .into_iter()
             .map(|(user_id, sub, first, last)| (sub, (user_id, first, last)))
             .collect();
-    rows.into_iter()
+    Ok(rows
+        .into_iter()
         .map(|row| {
-            let roles: Vec<String> = serde_json::from_str(&row.roles)
-                .map_err(|e| StoreError::Corrupt(format!("roster roles: {e}")))?;
-            let launch = launched.get(&row.user_sub);
-            Ok(RosterMember {
+            let launch = launched.get(&row.person.sub);
+            RosterMember {
                 user_id: launch.map(|l| l.0.clone()),
                 first_launch_at: launch.map(|l| l.1),
                 last_launch_at: launch.map(|l| l.2),
-                sub: row.user_sub,
-                name: row.name,
-                given_name: row.given_name,
-                family_name: row.family_name,
-                email: row.email,
-                person_sourcedid: row.person_sourcedid,
-                username: row.username,
-                roles,
+                person: row.person,
+                roles: row.roles.into_inner(),
                 status: row.status,
                 first_seen_at: row.first_seen_at,
                 synced_at: row.synced_at,
-            })
+            }
         })
-        .collect()
+        .collect())
 }
 
 /// Members of the roster who never opened the tool in this course (every role: staff filter
@@ -150,10 +169,10 @@ pub fn replace(
 ) -> StoreResult<Replaced> {
     let existing: HashMap<String, RosterRow> = roster_members::table
         .filter(roster_members::context_id.eq(context_id))
-        .select(columns::<RosterRow>())
+        .select(ROSTER_ROW)
         .load_on::<RosterRow>(conn)?
         .into_iter()
-        .map(|r| (r.user_sub.clone(), r))
+        .map(|r| (r.person.sub.clone(), r))
         .collect();
     let mut seen = HashSet::new();
     let mut report = Replaced::default();
@@ -161,17 +180,15 @@ pub fn replace(
         if !seen.insert(m.user_id.clone()) {
             continue;
         }
-        let roles = serde_json::to_string(&m.roles)
-            .map_err(|e| StoreError::Corrupt(format!("roster roles: {e}")))?;
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let person = m.person();
         let values = (
-            roster_members::name.eq(text(&m.name)),
-            roster_members::given_name.eq(text(&m.given_name)),
-            roster_members::family_name.eq(text(&m.family_name)),
-            roster_members::email.eq(text(&m.email)),
-            roster_members::person_sourcedid.eq(text(&m.lis_person_sourcedid)),
-            roster_members::username.eq(text(&m.ext_user_username)),
-            roster_members::roles.eq(roles.clone()),
+            roster_members::name.eq(person.name.clone()),
+            roster_members::given_name.eq(person.given_name.clone()),
+            roster_members::family_name.eq(person.family_name.clone()),
+            roster_members::email.eq(person.email.clone()),
+            roster_members::person_sourcedid.eq(person.person_sourcedid.clone()),
+            roster_members::username.eq(person.username.clone()),
+            roster_members::roles.eq(Json(&m.roles)),
             roster_members::status.eq(m.status.clone()),
             roster_members::synced_at.eq(now),
         );
@@ -188,14 +205,8 @@ pub fn replace(
                 report.added += 1;
             }
             Some(old) => {
-                let changed = old.name != text(&m.name)
-                    || old.given_name != text(&m.given_name)
-                    || old.family_name != text(&m.family_name)
-                    || old.email != text(&m.email)
-                    || old.person_sourcedid != text(&m.lis_person_sourcedid)
-                    || old.username != text(&m.ext_user_username)
-                    || old.roles != roles
-                    || old.status != m.status;
+                let changed =
+                    old.person != person || old.roles.0 != m.roles || old.status != m.status;
                 diesel::update(roster_members::table.find((context_id, &m.user_id)))
                     .set(values)
                     .execute_on(conn)?;

@@ -2,38 +2,87 @@
 
 use super::ids::{CourseId, PlatformId, UserId};
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 
 use super::schema::{user_groups, users};
 use super::{DbConn, RunOnBackend, StoreResult, columns, now_micros};
 
+pub use crate::lti::person::Person;
+
+/// A person as one registration knows them (`users`): the platform's description of them
+/// (read through `Deref`: `user.name`), kept up to date at each launch.
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = users)]
 #[diesel(check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct User {
     pub id: UserId,
     pub platform_id: PlatformId,
-    pub sub: String,
-    pub name: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    /// The student number in French universities (`lis.person_sourcedid`).
-    pub person_sourcedid: String,
-    pub username: String,
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub person: Person,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-/// The identity a launch (or a roster) gives for a user.
-pub use crate::lti::launch::LaunchUser as UserIdentity;
+impl std::ops::Deref for User {
+    type Target = Person;
+    fn deref(&self) -> &Person {
+        &self.person
+    }
+}
+
+/// The person columns of a table, in [`Person`]'s field order.
+type PersonColumns = (Text, Text, Text, Text, Text, Text, Text);
+
+impl<DB: diesel::backend::Backend> Queryable<PersonColumns, DB> for Person
+where
+    (String, String, String, String, String, String, String):
+        diesel::deserialize::FromStaticSqlRow<PersonColumns, DB>,
+{
+    type Row = (String, String, String, String, String, String, String);
+
+    fn build(row: Self::Row) -> diesel::deserialize::Result<Self> {
+        let (sub, name, given_name, family_name, email, person_sourcedid, username) = row;
+        Ok(Person {
+            sub,
+            name,
+            given_name,
+            family_name,
+            email,
+            person_sourcedid,
+            username,
+        })
+    }
+}
+
+/// A person's columns in `users` (a roster row selects its own).
+impl<DB: diesel::backend::Backend> Selectable<DB> for Person {
+    type SelectExpression = (
+        users::sub,
+        users::name,
+        users::given_name,
+        users::family_name,
+        users::email,
+        users::person_sourcedid,
+        users::username,
+    );
+
+    fn construct_selection() -> Self::SelectExpression {
+        (
+            users::sub,
+            users::name,
+            users::given_name,
+            users::family_name,
+            users::email,
+            users::person_sourcedid,
+            users::username,
+        )
+    }
+}
 
 /// Records the user (insert, or refresh the identity when it changed) and returns the row.
 /// A returning user with the same identity costs one read and no write.
-pub fn upsert(
-    conn: &mut DbConn,
-    platform_id: &PlatformId,
-    who: &UserIdentity,
-) -> StoreResult<User> {
+pub fn upsert(conn: &mut DbConn, platform_id: &PlatformId, who: &Person) -> StoreResult<User> {
     let now = now_micros();
     let existing = users::table
         .filter(users::platform_id.eq(platform_id))
@@ -42,7 +91,7 @@ pub fn upsert(
         .get_result_on::<User>(conn)
         .optional()?;
     if let Some(user) = existing {
-        if user.identity() == *who {
+        if user.person == *who {
             return Ok(user);
         }
         diesel::update(users::table.find(&user.id))
@@ -75,21 +124,6 @@ pub fn upsert(
         ))
         .execute_on(conn)?;
     get(conn, &id)
-}
-
-impl User {
-    /// The identity part of the row.
-    pub fn identity(&self) -> UserIdentity {
-        UserIdentity {
-            sub: self.sub.clone(),
-            name: self.name.clone(),
-            given_name: self.given_name.clone(),
-            family_name: self.family_name.clone(),
-            email: self.email.clone(),
-            person_sourcedid: self.person_sourcedid.clone(),
-            username: self.username.clone(),
-        }
-    }
 }
 
 pub fn get(conn: &mut DbConn, id: &UserId) -> StoreResult<User> {

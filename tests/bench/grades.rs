@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::{env_or, free_port};
 use cpre::lti::claims::{AgsEndpoint, ContextClaim, ResourceLinkClaim};
-use cpre::lti::launch::{Launch, LaunchUser, MessageType};
+use cpre::lti::launch::{Launch, MessageType, Person};
 use cpre::lti::roles::ToolRole;
 use cpre::store::{DbPool, users};
 use platform::TestPlatform;
@@ -84,7 +84,7 @@ async fn main() {
             client_id: "bench-client".into(),
             deployment_id: "1".into(),
             message_type: MessageType::ResourceLink,
-            user: LaunchUser {
+            user: Person {
                 sub: "u0".into(),
                 name: "Étudiant 0".into(),
                 ..Default::default()
@@ -125,7 +125,7 @@ async fn main() {
                 let user = users::upsert(
                     conn,
                     &registered.id,
-                    &users::UserIdentity {
+                    &users::Person {
                         sub: format!("u{i}"),
                         name: format!("Étudiant {i}"),
                         ..Default::default()

@@ -397,8 +397,8 @@ impl Person {
     fn name(&self) -> String {
         format!("{} {}", self.given, self.family)
     }
-    fn identity(&self) -> users::UserIdentity {
-        users::UserIdentity {
+    fn identity(&self) -> users::Person {
+        users::Person {
             sub: self.sub.clone(),
             name: self.name(),
             given_name: self.given.into(),
@@ -549,7 +549,7 @@ fn seed(
         let staff = users::upsert(
             conn,
             &registered.id,
-            &users::UserIdentity {
+            &users::Person {
                 sub: "staff-de".into(),
                 name: "Claire Dubois".into(),
                 given_name: "Claire".into(),

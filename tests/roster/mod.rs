@@ -96,7 +96,7 @@ async fn roster_pages_and_members_who_left(app: TestApp) {
     let never: Vec<String> = never_launched(&app, &context)
         .await
         .into_iter()
-        .map(|m| m.sub)
+        .map(|m| m.person.sub)
         .collect();
     assert_eq!(never.len(), 8);
     assert!(

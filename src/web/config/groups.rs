@@ -48,9 +48,9 @@ fn load(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Data> {
     let unrouted = formations::unrouted_of_context(conn, context_id)?
         .into_iter()
         .map(|(row, user)| Unrouted {
-            name: user.name,
-            student_number: user.person_sourcedid,
-            email: user.email,
+            name: user.person.name,
+            student_number: user.person.person_sourcedid,
+            email: user.person.email,
             group_ids: serde_json::from_str::<Vec<i64>>(&row.group_ids)
                 .unwrap_or_default()
                 .iter()

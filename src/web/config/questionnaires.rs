@@ -120,7 +120,7 @@ fn list_data(
             Err(e) => (false, e.errors().count()),
         };
         let updated_by = match &draft.updated_by {
-            Some(id) => Some(crate::store::users::get(conn, id)?.name),
+            Some(id) => Some(crate::store::users::get(conn, id)?.person.name),
             None => None,
         };
         drafts.push(DraftLine {
