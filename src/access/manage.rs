@@ -51,7 +51,7 @@ pub fn people(conn: &mut DbConn, context_id: &CourseId) -> Result<Vec<Candidate>
     let mut by_sub: BTreeMap<String, Candidate> = BTreeMap::new();
     let launched: Vec<UserId> = context_launches::of_context(conn, context_id)?
         .into_iter()
-        .map(|(id, ..)| id)
+        .map(|l| l.user_id)
         .collect();
     if !launched.is_empty() {
         let rows = users::by_ids(conn, &launched)?;

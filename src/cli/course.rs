@@ -288,8 +288,8 @@ fn show(conn: &mut store::DbConn, context: &Context) -> Result<String, store::St
             .collect();
         let states: Vec<String> = counts
             .iter()
-            .filter(|(fid, _, _)| *fid == f.id)
-            .map(|(_, s, n)| format!("{s} {n}"))
+            .filter(|c| c.formation_id == f.id)
+            .map(|c| format!("{} {}", c.state, c.count))
             .collect();
         let title = if f.archived_at.is_some() {
             t("cli.course.show.archived", &[("title", &f.title)])

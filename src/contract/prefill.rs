@@ -3,16 +3,11 @@
 use super::ContractError;
 use crate::questionnaire::Answers;
 use crate::store::DbConn;
-use crate::store::contracts::{self, ContractRow};
+use crate::store::contracts::{self, ContractOfFormation, ContractRow};
 use crate::store::ids::UserId;
 
-/// An earlier year's signed contract of the student.
-#[derive(Debug, Clone)]
-pub struct Previous {
-    pub contract: ContractRow,
-    pub formation_code: String,
-    pub formation_title: String,
-}
+/// An earlier year's signed contract of the student, with its formation's code and title.
+pub type Previous = ContractOfFormation;
 
 /// The contract to prefill from: among the student's contracts of years before
 /// `academic_year` that were signed at least once (users are per platform, so this spans
@@ -26,11 +21,8 @@ pub fn find(
 ) -> Result<Option<Previous>, ContractError> {
     let mut candidates: Vec<Previous> = contracts::of_user(conn, user_id)?
         .into_iter()
-        .filter(|(c, _, _)| c.academic_year.as_str() < academic_year && c.signature_seq > 0)
-        .map(|(contract, formation_code, formation_title)| Previous {
-            contract,
-            formation_code,
-            formation_title,
+        .filter(|p| {
+            p.contract.academic_year.as_str() < academic_year && p.contract.signature_seq > 0
         })
         .collect();
     // The latest year, then the same formation code, then the latest signature.

@@ -54,7 +54,7 @@ pub fn search(
     }
     let mut ids: BTreeSet<UserId> = context_launches::of_context(conn, context_id)?
         .into_iter()
-        .map(|(id, ..)| id)
+        .map(|l| l.user_id)
         .collect();
     ids.extend(contract_store::users_of_context(conn, context_id)?);
     let roster: Vec<String> = crate::store::roster::members(conn, context_id)?
@@ -78,7 +78,8 @@ pub fn search(
     let mut out = Vec::new();
     for user in people {
         let mut years: BTreeMap<String, Vec<HistoryEntry>> = BTreeMap::new();
-        for (c, code, title) in contract_store::of_user(conn, &user.id)? {
+        for found in contract_store::of_user(conn, &user.id)? {
+            let (c, code, title) = (found.contract, found.formation_code, found.formation_title);
             let course_title = match titles.get(&c.context_id) {
                 Some(t) => t.clone(),
                 None => {

@@ -92,10 +92,12 @@ pub fn list(conn: &mut DbConn, context_id: &CourseId) -> Result<Vec<YearInfo>, S
         y.opened_at = Some(opened);
         y.closed_at = closed;
     }
-    for (year, state, n) in counts {
-        let y = years.entry(year.clone()).or_insert_with(|| entry(&year));
-        y.counts.insert(state, n);
-        y.total += n;
+    for c in counts {
+        let y = years
+            .entry(c.academic_year.clone())
+            .or_insert_with(|| entry(&c.academic_year));
+        y.counts.insert(c.state.as_str().to_owned(), c.count);
+        y.total += c.count;
     }
     Ok(years.into_values().rev().collect())
 }

@@ -49,11 +49,17 @@ pub fn record(
     Ok(())
 }
 
-/// Users who launched in a course: (user id, `sub`, first launch, latest launch).
-pub fn of_context(
-    conn: &mut DbConn,
-    context_id: &CourseId,
-) -> StoreResult<Vec<(UserId, String, i64, i64)>> {
+/// Someone who opened the tool in a course, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct CourseLaunches {
+    pub user_id: UserId,
+    pub sub: String,
+    pub first_at: i64,
+    pub last_at: i64,
+}
+
+/// Users who launched in a course, with their first and latest launch.
+pub fn of_context(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<CourseLaunches>> {
     Ok(context_launches::table
         .inner_join(users::table)
         .filter(context_launches::context_id.eq(context_id))

@@ -211,12 +211,18 @@ pub fn find_for(
         .optional()?)
 }
 
+/// A contract with its formation's code and title.
+#[derive(Debug, Clone, Queryable)]
+pub struct ContractOfFormation {
+    #[diesel(embed)]
+    pub contract: ContractRow,
+    pub formation_code: String,
+    pub formation_title: String,
+}
+
 /// Every contract of a student (every course of the platform, every year), newest year
 /// first, with its formation's code and title.
-pub fn of_user(
-    conn: &mut DbConn,
-    user_id: &UserId,
-) -> StoreResult<Vec<(ContractRow, String, String)>> {
+pub fn of_user(conn: &mut DbConn, user_id: &UserId) -> StoreResult<Vec<ContractOfFormation>> {
     Ok(contracts::table
         .inner_join(formations::table)
         .filter(contracts::user_id.eq(user_id))
@@ -248,12 +254,20 @@ pub fn of_formation(
         .load_on(conn)?)
 }
 
-/// Contracts of a course by state (staff counts): `(formation_id, state, count)`.
+/// How many contracts of a formation are in a state.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct StateCount {
+    pub formation_id: FormationId,
+    pub state: ContractState,
+    pub count: i64,
+}
+
+/// Contracts of a course by formation and state (staff counts).
 pub fn counts_by_state(
     conn: &mut DbConn,
     context_id: &CourseId,
     academic_year: &str,
-) -> StoreResult<Vec<(FormationId, ContractState, i64)>> {
+) -> StoreResult<Vec<StateCount>> {
     Ok(contracts::table
         .filter(contracts::context_id.eq(context_id))
         .filter(contracts::academic_year.eq(academic_year))

@@ -118,19 +118,19 @@ pub fn members(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<Rost
         ))
         .select(ROSTER_ROW)
         .load_on::<RosterRow>(conn)?;
-    let launched: HashMap<String, (UserId, i64, i64)> =
+    let launched: HashMap<String, context_launches::CourseLaunches> =
         context_launches::of_context(conn, context_id)?
             .into_iter()
-            .map(|(user_id, sub, first, last)| (sub, (user_id, first, last)))
+            .map(|l| (l.sub.clone(), l))
             .collect();
     Ok(rows
         .into_iter()
         .map(|row| {
             let launch = launched.get(&row.person.sub);
             RosterMember {
-                user_id: launch.map(|l| l.0.clone()),
-                first_launch_at: launch.map(|l| l.1),
-                last_launch_at: launch.map(|l| l.2),
+                user_id: launch.map(|l| l.user_id.clone()),
+                first_launch_at: launch.map(|l| l.first_at),
+                last_launch_at: launch.map(|l| l.last_at),
                 person: row.person,
                 roles: row.roles.into_inner(),
                 status: row.status,

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::contracts::ContractState;
 use super::ids::CourseId;
 use super::schema::{contracts, course_configs, course_years};
 use super::{DbConn, RunOnBackend, StoreResult, now_micros};
@@ -68,11 +69,16 @@ pub fn open_others(
     Ok(years)
 }
 
-/// (year, state, count) of the contracts of a course.
-pub fn contract_counts(
-    conn: &mut DbConn,
-    context_id: &CourseId,
-) -> StoreResult<Vec<(String, String, i64)>> {
+/// How many contracts of a year are in a state.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct YearCount {
+    pub academic_year: String,
+    pub state: ContractState,
+    pub count: i64,
+}
+
+/// The contracts of a course by year and state.
+pub fn contract_counts(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<YearCount>> {
     Ok(contracts::table
         .filter(contracts::context_id.eq(context_id))
         .group_by((contracts::academic_year, contracts::state))

@@ -56,14 +56,14 @@ pub fn load_with(
     let current = ws.contract.as_ref().map(|c| c.id.clone());
     let others = contracts::of_user(conn, &student.user.id)?
         .into_iter()
-        .filter(|(c, _, _)| Some(&c.id) != current.as_ref() && c.signature_seq > 0)
-        .map(|(c, _, title)| OtherContract {
-            id: c.id,
-            academic_year: c.academic_year,
-            formation: title,
-            number: c.number,
-            state: c.state,
-            signed_at: c.signed_at,
+        .filter(|o| Some(&o.contract.id) != current.as_ref() && o.contract.signature_seq > 0)
+        .map(|o| OtherContract {
+            formation: o.formation_title,
+            id: o.contract.id,
+            academic_year: o.contract.academic_year,
+            number: o.contract.number,
+            state: o.contract.state,
+            signed_at: o.contract.signed_at,
         })
         .collect();
     let comments = match &current {
