@@ -199,6 +199,25 @@ fn sql_lives_in_store() {
     assert!(offenders.is_empty(), "SQL outside store/: {offenders:#?}");
 }
 
+/// web/ is HTTP adapters only: none of its functions takes a database connection (the
+/// reads and writes a page needs are use-case functions, called through `DbPool::run`).
+#[test]
+fn web_takes_no_connection() {
+    let mut offenders = Vec::new();
+    for (path, module, code) in sources() {
+        if module != "web" {
+            continue;
+        }
+        for (n, line) in code.lines().enumerate() {
+            let l = line.trim_start();
+            if l.starts_with("conn: &mut") || (l.contains("fn ") && l.contains("conn: &mut")) {
+                offenders.push(format!("{}:{}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "web functions taking a connection: {offenders:#?}");
+}
+
 /// Queries run on the concrete connection (`load_on`, `get_result_on`, `execute_on`):
 /// diesel's own methods called with the `MultiConnection` rebuild the SQL at every call.
 /// And no `.first()`: diesel binds LIMIT, and SQLite then re-prepares at every execution.

@@ -10,8 +10,10 @@
 //! transaction each ([`in_transaction`]), scoped by the session's user.
 
 pub mod form;
+pub mod home;
 pub mod lifecycle;
 pub mod numbering;
+pub mod overview;
 pub mod prefill;
 pub mod progress;
 pub mod signing;

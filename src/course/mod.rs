@@ -15,8 +15,10 @@ pub mod editing;
 pub mod file;
 pub mod history;
 pub mod model_edit;
+pub mod preview;
 pub mod reference;
 pub mod routing;
+pub mod screens;
 pub mod versions;
 pub mod years;
 

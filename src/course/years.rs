@@ -200,3 +200,15 @@ pub fn set_closed(
     )?;
     Ok(())
 }
+
+/// The academic year of today: from September on, this year and the next.
+pub fn default_year() -> String {
+    use chrono::Datelike;
+    let now = chrono::Utc::now();
+    let start = if now.month() >= 8 {
+        now.year()
+    } else {
+        now.year() - 1
+    };
+    format!("{start}-{}", start + 1)
+}

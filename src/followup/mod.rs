@@ -11,6 +11,7 @@ pub mod record;
 
 use crate::access::scope::{Rights, StaffScope};
 use crate::store::ids::{CourseId, FormationId};
+use crate::store::{DbConn, StoreResult};
 
 /// What a staff query may touch: one course, some of its formations.
 #[derive(Debug, Clone)]
@@ -74,6 +75,19 @@ pub fn fold(s: &str) -> String {
             other => other,
         })
         .collect()
+}
+
+/// The academic year shown: `?annee=2024-2025` when given and well formed, else the course's
+/// current year (none when the course is not configured).
+pub fn year_of(
+    conn: &mut DbConn,
+    context_id: &CourseId,
+    asked: Option<&str>,
+) -> StoreResult<Option<String>> {
+    if let Some(y) = asked.filter(|y| crate::course::file::is_academic_year(y)) {
+        return Ok(Some(y.to_owned()));
+    }
+    Ok(crate::store::formations::course_config(conn, context_id)?.map(|c| c.academic_year))
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! and opening a tool session, in one write transaction. HTTP stays in `web::lti`: this
 //! module takes plain values and a store handle, and answers plain values.
 
+pub mod landing;
 pub mod pending;
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -13,6 +13,8 @@ use actix_web::{HttpResponse, ResponseError};
 use crate::contract::ContractError;
 use crate::failure::Kind;
 use crate::launch::LaunchFailure;
+use crate::launch::landing::LandingError;
+use crate::launch::session::SessionError;
 use crate::lti::deep_linking::DeepLinkingError;
 use crate::lti::dynamic_registration::DynamicRegistrationError;
 use crate::lti::launch::LaunchError;
@@ -56,6 +58,28 @@ pub enum AppError {
     Template(#[from] minijinja::Error),
     #[error("internal: {0:#}")]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<SessionError> for AppError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::NoSession => AppError::NoSession,
+            SessionError::Binding => AppError::SessionBinding,
+            SessionError::NoCourse => AppError::NoCourse,
+            SessionError::Csrf => AppError::Csrf,
+            SessionError::Store(e) => AppError::Store(e),
+        }
+    }
+}
+
+impl From<LandingError> for AppError {
+    fn from(e: LandingError) -> Self {
+        match e {
+            LandingError::Session(e) => e.into(),
+            LandingError::Contract(e) => AppError::Contract(e),
+            LandingError::Store(e) => AppError::Store(e),
+        }
+    }
 }
 
 impl From<LaunchError> for AppError {

@@ -7,10 +7,9 @@ use minijinja::context;
 use crate::state::AppState;
 use crate::web::error::AppResult;
 
-use crate::lti::roles::ToolRole;
-
-use super::session::{AnySession, SessionKey};
+use super::session::SessionKey;
 use super::templates::{render, ser};
+use crate::launch::landing::{self, Landing};
 
 /// `GET /`: what an administrator pastes into Moodle.
 pub async fn landing(state: web::Data<AppState>) -> AppResult<HttpResponse> {
@@ -69,69 +68,6 @@ pub async fn asset(path: web::Path<String>) -> HttpResponse {
         .body(body)
 }
 
-/// What the session's first page is, found in the same database call as the session.
-enum Landing {
-    /// A placement, with the academic years it may name.
-    DeepLinking(Vec<String>),
-    Student(super::contract::home::Home),
-    Staff,
-    /// In a course, with no role the tool knows (a mentor, a guest): who the tool thinks the
-    /// user is, and whom to ask.
-    NoRole,
-    /// Launched outside any course: what the tool is, and for an administrator the status of
-    /// the platform's registration.
-    NoCourse(Option<Box<crate::registration::PlatformStatus>>),
-}
-
-fn land(
-    conn: &mut crate::store::DbConn,
-    key: SessionKey,
-    today: chrono::NaiveDate,
-) -> AppResult<(AnySession, Landing)> {
-    use super::contract::home;
-    // The reads in one snapshot; what the student's home records, after it.
-    let (session, landing, books) = crate::store::read_tx(conn, |c| -> AppResult<_> {
-        let session = key.open_any(c)?;
-        let Some(course) = &session.context else {
-            let status = if session.tool_role == ToolRole::Admin {
-                Some(Box::new(crate::registration::status(
-                    c,
-                    &session.row.platform_id,
-                )?))
-            } else {
-                None
-            };
-            return Ok((session, Landing::NoCourse(status), None));
-        };
-        if session.is_deep_linking() {
-            let years = crate::course::years::placement_years(c, &course.id, today)?;
-            return Ok((session, Landing::DeepLinking(years), None));
-        }
-        if session.tool_role == ToolRole::Student {
-            let student = super::contract::student_of(&session.clone().in_course()?)?;
-            let (page, books) = home::load(c, &student)?;
-            return Ok((session, Landing::Student(page), Some((student, books))));
-        }
-        let staff = crate::access::scope::resolve(
-            c,
-            &course.id,
-            &session.user.id,
-            session.tool_role,
-            &session.launch.group_ids,
-        )?;
-        let landing = if staff.is_some() {
-            Landing::Staff
-        } else {
-            Landing::NoRole
-        };
-        Ok((session, landing, None))
-    })?;
-    if let Some((student, books)) = books {
-        home::keep_books(conn, &student, books)?;
-    }
-    Ok((session, landing))
-}
-
 /// `GET /s/{token}/`: what to place in the course for a deep linking launch; a student's
 /// contract (`web::contract::home`); staff (teachers, gestionnaires, designers) land on the
 /// follow-up of their formations; anyone else in a course is told the tool has no role for
@@ -142,7 +78,7 @@ pub async fn home(state: web::Data<AppState>, key: SessionKey) -> AppResult<Http
     let today = state.settings.today();
     let (session, landing) = state
         .db
-        .run(move |conn| Ok(land(conn, key, today)))
+        .run(move |conn| Ok(landing::land(conn, key, today)))
         .await??;
     let status = match landing {
         Landing::DeepLinking(years) => {

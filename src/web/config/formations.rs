@@ -7,97 +7,20 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 use serde::Serialize;
 
+use crate::course::Contact;
 use crate::course::editing::{self, EditError, FieldProblem, FormationEdit};
-use crate::course::{Contact, versions};
 use crate::questionnaire::model::AttributeType;
 use crate::questionnaire::{AttributeValue, FormationItem};
 use crate::state::AppState;
-use crate::store::formations::{self, FormationRow};
-use crate::store::groups::{self, GroupOverview};
-use crate::store::{DbConn, StoreResult, questionnaire_versions};
+use crate::store::formations::FormationRow;
+use crate::store::groups::GroupOverview;
 use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::{Designer, Flash, Problems, edit_error, field, fields, text, ticked, write};
-use crate::store::ids::{CourseId, FormationId};
-
-/// A formation with its groups, for lists.
-#[derive(Debug, Serialize)]
-pub struct FormationLine {
-    pub formation: FormationRow,
-    pub groups: Vec<GroupOverview>,
-    /// The questionnaire's latest version number, if published.
-    pub version: Option<i32>,
-}
-
-/// The published questionnaire keys of the course, with their latest title.
-#[derive(Debug, Serialize)]
-pub struct KeyChoice {
-    pub key: String,
-    pub title: String,
-    pub version: i32,
-}
-
-fn keys(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Vec<KeyChoice>> {
-    let mut out: Vec<KeyChoice> = Vec::new();
-    for v in questionnaire_versions::of_context(conn, context_id)? {
-        match out.iter_mut().find(|k| k.key == v.questionnaire_key) {
-            Some(k) if v.version > k.version => {
-                k.version = v.version;
-                k.title = v.title;
-            }
-            Some(_) => {}
-            None => out.push(KeyChoice {
-                key: v.questionnaire_key,
-                title: v.title,
-                version: v.version,
-            }),
-        }
-    }
-    Ok(out)
-}
-
-fn lines(
-    conn: &mut DbConn,
-    context_id: &CourseId,
-) -> StoreResult<(Vec<FormationLine>, Vec<KeyChoice>)> {
-    let overview = groups::overview(conn, context_id)?;
-    let mapping = formations::groups_of_context(conn, context_id)?;
-    let keys = keys(conn, context_id)?;
-    let out = formations::of_context(conn, context_id)?
-        .into_iter()
-        .map(|f| {
-            let groups = mapping
-                .iter()
-                .filter(|(_, id)| *id == f.id)
-                .map(|(g, _)| {
-                    overview
-                        .iter()
-                        .find(|o| o.group_id == *g)
-                        .cloned()
-                        .unwrap_or(GroupOverview {
-                            group_id: *g,
-                            name: None,
-                            idnumber: None,
-                            launched_users: 0,
-                            members: None,
-                        })
-                })
-                .collect();
-            let version = keys
-                .iter()
-                .find(|k| k.key == f.questionnaire_key)
-                .map(|k| k.version);
-            FormationLine {
-                formation: f,
-                groups,
-                version,
-            }
-        })
-        .collect();
-    Ok((out, keys))
-}
+use crate::course::screens::{self, FormationLine, FormationPage, KeyChoice};
+use crate::store::ids::FormationId;
 
 fn render_list(
     d: &Designer,
@@ -133,7 +56,10 @@ pub async fn list(
 ) -> AppResult<HttpResponse> {
     let d = Designer::of(staff)?;
     let ctx = d.context_id();
-    let data = state.db.run(move |conn| lines(conn, &ctx)).await?;
+    let data = state
+        .db
+        .run(move |conn| screens::formation_lines(conn, &ctx))
+        .await?;
     render_list(
         &d,
         data,
@@ -167,7 +93,10 @@ pub async fn create(
         Ok(row) => Ok(d.redirect(&format!("/formations/{}?ok=formation_created", row.id))),
         Err(EditError::Invalid(problems)) => {
             let ctx = d.context_id();
-            let data = state.db.run(move |conn| lines(conn, &ctx)).await?;
+            let data = state
+                .db
+                .run(move |conn| screens::formation_lines(conn, &ctx))
+                .await?;
             render_list(
                 &d,
                 data,
@@ -195,33 +124,6 @@ struct GroupChoice {
     /// The code of the formation it belongs to when another one.
     other: Option<String>,
     error: Option<String>,
-}
-
-struct FormationPage {
-    formation: FormationRow,
-    keys: Vec<KeyChoice>,
-    overview: Vec<GroupOverview>,
-    mapping: Vec<(i64, FormationId)>,
-    codes: BTreeMap<FormationId, String>,
-}
-
-fn load_page(
-    conn: &mut DbConn,
-    context_id: &CourseId,
-    id: &FormationId,
-) -> Result<FormationPage, EditError> {
-    let formation = editing::formation(conn, context_id, id)?;
-    let codes = formations::of_context(conn, context_id)?
-        .into_iter()
-        .map(|f| (f.id, f.code))
-        .collect();
-    Ok(FormationPage {
-        formation,
-        keys: keys(conn, context_id)?,
-        overview: groups::overview(conn, context_id)?,
-        mapping: formations::groups_of_context(conn, context_id)?,
-        codes,
-    })
 }
 
 /// What was typed on the formation page after a refusal.
@@ -305,7 +207,7 @@ async fn page(state: &AppState, d: &Designer, id: FormationId) -> AppResult<Form
     let ctx = d.context_id();
     state
         .db
-        .run(move |conn| Ok(load_page(conn, &ctx, &id)))
+        .run(move |conn| Ok(screens::formation_page(conn, &ctx, &id)))
         .await?
         .map_err(edit_error)
 }
@@ -518,18 +420,6 @@ struct ItemRow {
     blank: bool,
 }
 
-/// The questionnaire a formation's data is checked against (latest version), if published.
-fn declarations(
-    conn: &mut DbConn,
-    context_id: &CourseId,
-    key: &str,
-) -> Result<Option<std::sync::Arc<crate::questionnaire::Questionnaire>>, EditError> {
-    if key.is_empty() {
-        return Ok(None);
-    }
-    Ok(versions::latest(conn, context_id, key)?.map(|(_, q)| q))
-}
-
 fn render_data(
     d: &Designer,
     f: &FormationRow,
@@ -645,7 +535,7 @@ pub async fn data(
         .run(move |conn| {
             Ok((|| -> Result<_, EditError> {
                 let f = editing::formation(conn, &ctx, &id)?;
-                let q = declarations(conn, &ctx, &f.questionnaire_key)?;
+                let q = screens::declarations(conn, &ctx, &f.questionnaire_key)?;
                 let edit = FormationEdit::of(&f)?;
                 let data = crate::course::formation_data(&f)?;
                 let warnings: Vec<FieldProblem> = q
@@ -791,7 +681,7 @@ pub async fn save_data(
         .run(move |conn| {
             Ok((|| -> Result<_, EditError> {
                 let f = editing::formation(conn, &c2, &i2)?;
-                let q = declarations(conn, &c2, &f.questionnaire_key)?;
+                let q = screens::declarations(conn, &c2, &f.questionnaire_key)?;
                 let previous = FormationEdit::of(&f)?;
                 Ok((f, q, previous))
             })())

@@ -9,16 +9,15 @@ use serde::Serialize;
 
 use crate::course::editing::{self, EditError, FieldProblem};
 use crate::state::AppState;
-use crate::store::formations::{self, FormationRow};
-use crate::store::groups::{self, GroupOverview};
-use crate::store::{DbConn, StoreResult};
+use crate::store::groups::GroupOverview;
 use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::formations::parse_group_ids;
 use super::{Designer, Flash, Problems, edit_error, text, write};
-use crate::store::ids::{CourseId, FormationId};
+use crate::course::screens::{self, GroupsScreen};
+use crate::store::ids::FormationId;
 
 #[derive(Debug, Serialize)]
 struct Line {
@@ -28,51 +27,9 @@ struct Line {
     error: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct Unrouted {
-    name: String,
-    student_number: String,
-    email: String,
-    group_ids: String,
-    last_seen: i64,
-}
-
-struct Data {
-    overview: Vec<GroupOverview>,
-    mapping: BTreeMap<i64, FormationId>,
-    formations: Vec<FormationRow>,
-    unrouted: Vec<Unrouted>,
-}
-
-fn load(conn: &mut DbConn, context_id: &CourseId) -> StoreResult<Data> {
-    let unrouted = formations::unrouted_of_context(conn, context_id)?
-        .into_iter()
-        .map(|(row, user)| Unrouted {
-            name: user.person.name,
-            student_number: user.person.person_sourcedid,
-            email: user.person.email,
-            group_ids: serde_json::from_str::<Vec<i64>>(&row.group_ids)
-                .unwrap_or_default()
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-            last_seen: row.last_seen,
-        })
-        .collect();
-    Ok(Data {
-        overview: groups::overview(conn, context_id)?,
-        mapping: formations::groups_of_context(conn, context_id)?
-            .into_iter()
-            .collect(),
-        formations: formations::of_context(conn, context_id)?,
-        unrouted,
-    })
-}
-
 fn render(
     d: &Designer,
-    data: Data,
+    data: GroupsScreen,
     typed: Option<(&BTreeMap<i64, FormationId>, &str, &str)>,
     flash: Option<String>,
     problems: &Problems,
@@ -128,7 +85,10 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let d = Designer::of(staff)?;
     let ctx = d.context_id();
-    let data = state.db.run(move |conn| load(conn, &ctx)).await?;
+    let data = state
+        .db
+        .run(move |conn| screens::groups_screen(conn, &ctx))
+        .await?;
     render(
         &d,
         data,
@@ -201,7 +161,10 @@ pub async fn save(
         }
     }
     let ctx = d.context_id();
-    let data = state.db.run(move |conn| load(conn, &ctx)).await?;
+    let data = state
+        .db
+        .run(move |conn| screens::groups_screen(conn, &ctx))
+        .await?;
     render(
         &d,
         data,

@@ -65,7 +65,7 @@ impl Designer {
 
     /// Checks the `csrf` field of a posted form.
     pub fn check_csrf(&self, form: &[(String, String)]) -> AppResult<()> {
-        self.session.check_csrf(field(form, "csrf"))
+        Ok(self.session.check_csrf(field(form, "csrf"))?)
     }
 
     /// A 303 to a configuration page.

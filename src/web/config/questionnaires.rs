@@ -12,14 +12,13 @@ use crate::course::model_edit;
 use crate::questionnaire::{Diagnostic, Questionnaire, Severity};
 use crate::state::AppState;
 use crate::store::questionnaire_drafts::DraftRow;
-use crate::store::questionnaire_versions::{self, VersionRow};
-use crate::store::{DbConn, StoreResult, formations};
+use crate::store::questionnaire_versions::{self};
 use crate::web::error::{AppError, AppResult};
 
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::{Designer, Flash, draft_error, field, text, write};
-use crate::store::ids::CourseId;
+use crate::course::screens;
 
 /// A diagnostic as the pages show it, with the line of the text it is about.
 #[derive(Debug, Clone, Serialize)]
@@ -64,75 +63,6 @@ pub fn views(diagnostics: &[Diagnostic], text: &str) -> Vec<DiagnosticView> {
         .collect()
 }
 
-/// A questionnaire key of the course: its versions and the formations that use it.
-#[derive(Debug, Serialize)]
-struct KeyLine {
-    key: String,
-    latest: VersionRow,
-    versions: Vec<VersionRow>,
-    formations: Vec<String>,
-}
-
-/// A draft with what checking it gives.
-#[derive(Debug, Serialize)]
-struct DraftLine {
-    draft: DraftRow,
-    loads: bool,
-    errors: usize,
-    updated_by: Option<String>,
-}
-
-fn list_data(
-    conn: &mut DbConn,
-    context_id: &CourseId,
-) -> StoreResult<(Vec<KeyLine>, Vec<DraftLine>)> {
-    let mut keys: Vec<KeyLine> = Vec::new();
-    let all = formations::of_context(conn, context_id)?;
-    for v in questionnaire_versions::of_context(conn, context_id)? {
-        match keys.iter_mut().find(|k| k.key == v.questionnaire_key) {
-            Some(k) => {
-                if v.version > k.latest.version {
-                    k.latest = v.clone();
-                }
-                k.versions.push(v);
-            }
-            None => keys.push(KeyLine {
-                key: v.questionnaire_key.clone(),
-                latest: v.clone(),
-                versions: vec![v.clone()],
-                formations: all
-                    .iter()
-                    .filter(|f| {
-                        f.questionnaire_key == v.questionnaire_key && f.archived_at.is_none()
-                    })
-                    .map(|f| f.code.clone())
-                    .collect(),
-            }),
-        }
-    }
-    for k in &mut keys {
-        k.versions.reverse();
-    }
-    let mut drafts = Vec::new();
-    for draft in crate::store::questionnaire_drafts::of_context(conn, context_id)? {
-        let (loads, errors) = match Questionnaire::load(&draft.file_name, &draft.source) {
-            Ok(_) => (true, 0),
-            Err(e) => (false, e.errors().count()),
-        };
-        let updated_by = match &draft.updated_by {
-            Some(id) => Some(crate::store::users::get(conn, id)?.person.name),
-            None => None,
-        };
-        drafts.push(DraftLine {
-            draft,
-            loads,
-            errors,
-            updated_by,
-        });
-    }
-    Ok((keys, drafts))
-}
-
 async fn render_list(
     state: &AppState,
     d: &Designer,
@@ -142,7 +72,10 @@ async fn render_list(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let ctx = d.context_id();
-    let (keys, drafts) = state.db.run(move |conn| list_data(conn, &ctx)).await?;
+    let (keys, drafts) = state
+        .db
+        .run(move |conn| screens::questionnaires(conn, &ctx))
+        .await?;
     d.render(
         status,
         "config/questionnaires.html",
@@ -319,17 +252,6 @@ pub struct IdPath {
     pub id: String,
 }
 
-/// A version of the session's course (404 for another course's).
-fn version_in(
-    conn: &mut DbConn,
-    context_id: &CourseId,
-    id: &str,
-) -> StoreResult<Option<VersionRow>> {
-    Ok(questionnaire_versions::of_context(conn, context_id)?
-        .into_iter()
-        .find(|v| v.id == id))
-}
-
 /// `?normalise=1`: the engine's YAML instead of the file as imported.
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct ExportQuery {
@@ -372,7 +294,7 @@ pub async fn export_version(
     let found = state
         .db
         .run(move |conn| {
-            let Some(v) = version_in(conn, &ctx, &id)? else {
+            let Some(v) = screens::version_in(conn, &ctx, &id)? else {
                 return Ok(None);
             };
             let text = if normalise {
@@ -406,7 +328,7 @@ pub async fn draft_from_version(
     let draft = write(
         &state,
         move |conn| -> Result<Option<DraftRow>, DraftError> {
-            let Some(v) = version_in(conn, &ctx, &id)? else {
+            let Some(v) = screens::version_in(conn, &ctx, &id)? else {
                 return Ok(None);
             };
             let (file_name, source) = questionnaire_versions::source(conn, &v.id)?;

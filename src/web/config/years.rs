@@ -19,7 +19,7 @@ fn next_year(year: &str) -> String {
         .and_then(|(a, _)| a.parse::<i32>().ok())
     {
         Some(a) => format!("{}-{}", a + 1, a + 2),
-        None => super::home::default_year(),
+        None => crate::course::years::default_year(),
     }
 }
 

@@ -2,81 +2,19 @@
 
 use actix_web::{HttpResponse, web};
 use minijinja::context;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::contract::progress::{self, Resume};
-use crate::contract::student::{self, SignedView, Student, Workspace};
+use crate::contract::student::{self, Student, Workspace};
 use crate::contract::{ContractError, ContractState, in_transaction};
 use crate::state::AppState;
-use crate::store::{self, DbConn, contracts};
+use crate::store::{self};
 use crate::web::error::AppResult;
 
 use super::super::session::Session;
 use super::super::templates::{render, ser};
 use super::{FormationPath, contract_url, page_context, see_other, student_of};
-use crate::store::ids::ContractId;
-
-/// Everything the overview shows, read in one database call.
-pub struct Overview {
-    pub ws: Workspace,
-    pub signed: Option<SignedView>,
-    /// The student's other contracts signed at least once (other years, other formations).
-    pub others: Vec<OtherContract>,
-    /// Staff comments addressed to the student (an amendment's reason among them).
-    pub comments: Vec<crate::store::comments::Comment>,
-}
-
-/// A line of « Vos autres contrats ».
-#[derive(Debug, Clone, Serialize)]
-pub struct OtherContract {
-    pub id: ContractId,
-    pub academic_year: String,
-    pub formation: String,
-    pub number: Option<String>,
-    pub state: ContractState,
-    pub signed_at: Option<i64>,
-}
-
-/// Reads the overview of formation `code` for the student.
-pub fn load(conn: &mut DbConn, student: &Student, code: &str) -> Result<Overview, ContractError> {
-    let ws = Workspace::open(conn, student, code)?;
-    load_with(conn, student, ws)
-}
-
-/// The overview around an open workspace.
-pub fn load_with(
-    conn: &mut DbConn,
-    student: &Student,
-    ws: Workspace,
-) -> Result<Overview, ContractError> {
-    let signed = match &ws.contract {
-        Some(c) if c.signature_seq > 0 => student::signed_view(conn, c.clone())?,
-        _ => None,
-    };
-    let current = ws.contract.as_ref().map(|c| c.id.clone());
-    let others = contracts::of_user(conn, &student.user.id)?
-        .into_iter()
-        .filter(|o| Some(&o.contract.id) != current.as_ref() && o.contract.signature_seq > 0)
-        .map(|o| OtherContract {
-            formation: o.formation_title,
-            id: o.contract.id,
-            academic_year: o.contract.academic_year,
-            number: o.contract.number,
-            state: o.contract.state,
-            signed_at: o.contract.signed_at,
-        })
-        .collect();
-    let comments = match &current {
-        Some(id) => crate::store::comments::of_contract(conn, id, false)?,
-        None => Vec::new(),
-    };
-    Ok(Overview {
-        ws,
-        signed,
-        others,
-        comments,
-    })
-}
+use crate::contract::overview::{self, Overview};
 
 /// Flash messages after a redirect (`?enregistre=1`, `?signe=1`).
 #[derive(Debug, Default, Deserialize)]
@@ -142,7 +80,7 @@ pub async fn show(
     let code = path.into_inner().code;
     let overview = state
         .db
-        .run(move |conn| Ok(store::read_tx(conn, |c| load(c, &student, &code))))
+        .run(move |conn| Ok(store::read_tx(conn, |c| overview::load(c, &student, &code))))
         .await??;
     render_overview(&session, &overview, &flash)
 }

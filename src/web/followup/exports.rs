@@ -19,8 +19,9 @@ use crate::web::error::{AppError, AppResult};
 
 use super::super::config::write;
 use super::super::staff::Staff;
+use super::Follower;
 use super::home::YearQuery;
-use super::{Follower, year_of};
+use crate::followup::year_of;
 
 /// `{format}` of the course export.
 #[derive(Debug, Deserialize)]

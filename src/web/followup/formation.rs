@@ -12,8 +12,9 @@ use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;
-use super::{Follower, year_of};
+use super::Follower;
 use crate::followup::dashboard::StudentState;
+use crate::followup::year_of;
 
 /// `{code}` of a formation.
 #[derive(Debug, Deserialize)]

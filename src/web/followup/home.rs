@@ -11,7 +11,8 @@ use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;
-use super::{Follower, year_of};
+use super::Follower;
+use crate::followup::year_of;
 
 /// `?annee=…`.
 #[derive(Debug, Default, Deserialize)]

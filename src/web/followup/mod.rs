@@ -25,7 +25,6 @@ use crate::web::error::{AppError, AppResult};
 use super::contract::{see_other, with_status};
 use super::session::Session;
 use super::staff::Staff;
-use crate::store::ids::CourseId;
 
 /// A staff member following contracts: the session, their scope, who acts (audit).
 pub struct Follower {
@@ -83,7 +82,9 @@ impl Follower {
 
     /// Checks the `csrf` field of a posted form.
     pub fn check_csrf(&self, form: &[(String, String)]) -> AppResult<()> {
-        self.session.check_csrf(super::config::field(form, "csrf"))
+        Ok(self
+            .session
+            .check_csrf(super::config::field(form, "csrf"))?)
     }
 
     /// A 303 to a follow-up page.
@@ -107,19 +108,6 @@ impl Follower {
         );
         with_status(status, template, ctx)
     }
-}
-
-/// The academic year shown: `?annee=2024-2025` when given and well formed, else the course's
-/// current year (none when the course is not configured).
-pub fn year_of(
-    conn: &mut crate::store::DbConn,
-    context_id: &CourseId,
-    asked: Option<&str>,
-) -> crate::store::StoreResult<Option<String>> {
-    if let Some(y) = asked.filter(|y| crate::course::file::is_academic_year(y)) {
-        return Ok(Some(y.to_owned()));
-    }
-    Ok(crate::store::formations::course_config(conn, context_id)?.map(|c| c.academic_year))
 }
 
 /// Registers the routes (inside the `/s/{token}` scope).

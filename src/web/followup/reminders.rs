@@ -15,9 +15,10 @@ use crate::web::error::{AppError, AppResult};
 use super::super::config::{fields, write};
 use super::super::staff::Staff;
 use super::super::templates::ser;
+use super::Follower;
 use super::formation::CodePath;
 use super::home::YearQuery;
-use super::{Follower, year_of};
+use crate::followup::year_of;
 use crate::store::ids::FormationId;
 
 /// The unsigned students of a formation of the scope, by name, and the year.
