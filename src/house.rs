@@ -215,7 +215,10 @@ fn web_takes_no_connection() {
             }
         }
     }
-    assert!(offenders.is_empty(), "web functions taking a connection: {offenders:#?}");
+    assert!(
+        offenders.is_empty(),
+        "web functions taking a connection: {offenders:#?}"
+    );
 }
 
 /// Queries run on the concrete connection (`load_on`, `get_result_on`, `execute_on`):

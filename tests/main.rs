@@ -3,9 +3,9 @@
 mod support;
 
 mod cli;
-mod config;
 mod contract;
 mod deep_linking;
+mod design;
 mod followup;
 mod grades;
 mod lti;

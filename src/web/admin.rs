@@ -16,6 +16,7 @@ use crate::web::error::{AppError, AppResult};
 use super::session::AnySession;
 use super::templates::{render, ser};
 use crate::store::ids::PlatformId;
+use crate::web::form::IdPath;
 
 fn require_admin(session: &AnySession) -> AppResult<()> {
     if session.tool_role == ToolRole::Admin {
@@ -99,12 +100,6 @@ pub async fn retry(
         .finish())
 }
 
-/// `{id}` of another registration.
-#[derive(Debug, Deserialize)]
-pub struct RegistrationPath {
-    pub id: PlatformId,
-}
-
 #[derive(Debug, Deserialize)]
 pub struct RegistrationsQuery {
     #[serde(default)]
@@ -170,7 +165,7 @@ fn carry_over_error(e: crate::registration::CarryOverError) -> AppError {
 pub async fn carry_over_plan(
     state: web::Data<AppState>,
     session: AnySession,
-    path: web::Path<RegistrationPath>,
+    path: web::Path<IdPath<PlatformId>>,
 ) -> AppResult<HttpResponse> {
     require_admin(&session)?;
     let plan = plan(&state, &session, &path.id).await?;
@@ -190,7 +185,7 @@ pub async fn carry_over_plan(
 pub async fn carry_over(
     state: web::Data<AppState>,
     session: AnySession,
-    path: web::Path<RegistrationPath>,
+    path: web::Path<IdPath<PlatformId>>,
     form: web::Form<RetryForm>,
 ) -> AppResult<HttpResponse> {
     session.check_csrf(form.csrf.as_deref())?;

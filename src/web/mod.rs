@@ -1,14 +1,17 @@
 //! The HTTP surface: route table, security headers, and the handlers of each area.
 
 pub mod admin;
-pub mod config;
+pub mod chrome;
 pub mod contract;
 pub mod deep_linking;
+pub mod design;
 pub mod error;
 pub mod followup;
+pub mod form;
 pub mod lti;
 pub mod pages;
 pub mod registration;
+pub mod response;
 pub mod session;
 pub mod staff;
 pub mod templates;
@@ -104,8 +107,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 "/contrats/{id}/imprimer",
                 web::get().to(contract::print::show),
             )
-            // The designer's configuration screens (web/config/).
-            .configure(config::routes)
+            // The designer's configuration screens (web/design/).
+            .configure(design::routes)
             // The follow-up screens of staff (web/followup/).
             .configure(followup::routes),
     );

@@ -88,7 +88,7 @@ pub async fn home(state: web::Data<AppState>, key: SessionKey) -> AppResult<Http
             return super::contract::home::show(&session.in_course()?, home);
         }
         Landing::Staff => {
-            return Ok(super::contract::see_other(format!(
+            return Ok(crate::web::response::see_other(format!(
                 "{}/suivi/",
                 session.base()
             )));

@@ -19,29 +19,6 @@ pub struct Staff {
     pub scope: StaffScope,
 }
 
-/// What every staff page shows of the session: language, session prefix, CSRF token, course,
-/// user and role; merged with the page's own values (`extra` wins).
-pub fn page_context<C: serde::Serialize>(
-    session: &super::session::Session<C>,
-    extra: minijinja::Value,
-) -> minijinja::Value {
-    minijinja::value::merge_maps([
-        extra,
-        minijinja::context! {
-            lang => session.lang(),
-            base => session.base(),
-            config => format!("{}/config", session.base()),
-            suivi => format!("{}/suivi", session.base()),
-            csrf => session.row.csrf_token.clone(),
-            course => super::templates::ser(&session.context),
-            user => super::templates::ser(&session.user),
-            tool_role => session.tool_role.as_str(),
-            admin => session.tool_role == crate::lti::roles::ToolRole::Admin,
-            tz => session.tz.name(),
-        },
-    ])
-}
-
 impl Staff {
     /// Refuses unless the user is a designer of the course.
     pub fn require_designer(&self) -> Result<(), AppError> {

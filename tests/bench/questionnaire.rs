@@ -22,7 +22,7 @@ use cpre::questionnaire::{
 use cpre::store::contracts::ContractRow;
 use cpre::store::formations::{CourseConfigRow, FormationRow};
 use cpre::store::questionnaire_versions::VersionRow;
-use cpre::web::contract::Chrome;
+use cpre::web::chrome::Chrome;
 use cpre::web::contract::page::{Notice, render};
 
 /// Times `f` `n` times (after a warm-up); returns the sorted durations.

@@ -3,8 +3,8 @@
 use reqwest::StatusCode;
 
 use super::{contract_of, download, get, post, store_roster, teacher_of};
-use crate::config::{audit, designer, launch};
 use crate::contract::{configure_demo, fill_and_sign_again, launch_student, signed_student};
+use crate::design::{audit, designer, launch};
 use crate::support::app::TestApp;
 use crate::support::platform::LaunchSpec;
 
@@ -245,9 +245,9 @@ async fn comments_and_amendments_reach_the_student(app: TestApp) {
     }
 
     // Once the year is closed, no amendment can be asked (the student could not answer it).
-    let d = crate::config::designer(&app).await;
+    let d = crate::design::designer(&app).await;
     let closed =
-        crate::config::post(&app, &d, "/annees/clore", &[("academic_year", "2025-2026")]).await;
+        crate::design::post(&app, &d, "/annees/clore", &[("academic_year", "2025-2026")]).await;
     assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.text());
     let page = get(&t, &format!("/contrats/{id}")).await;
     assert!(
@@ -292,13 +292,13 @@ async fn a_gestionnaire_follows_and_exports_but_does_not_decide() {
     )
     .await;
     let d = designer(&app).await;
-    let phys = crate::config::formation(&app, "PHYS").await;
+    let phys = crate::design::formation(&app, "PHYS").await;
     assert_eq!(
         get(&g, "/export/csv").await.status,
         StatusCode::FORBIDDEN,
         "nothing before the grant"
     );
-    let granted = crate::config::post(
+    let granted = crate::design::post(
         &app,
         &d,
         "/droits",

@@ -4,8 +4,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::{contract_of, download, get, post, teacher_of};
-use crate::config::{Staff, designer_of, launch};
 use crate::contract::{configure, configure_demo, demo_course, signed_student};
+use crate::design::{Staff, designer_of, launch};
 use crate::support::app::TestApp;
 use crate::support::platform::LaunchSpec;
 

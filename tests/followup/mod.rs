@@ -7,8 +7,8 @@ mod reminders;
 
 use reqwest::StatusCode;
 
-use crate::config::{Staff, launch};
 use crate::contract::Page;
+use crate::design::{Staff, launch};
 use crate::support::app::TestApp;
 use crate::support::platform::LaunchSpec;
 

@@ -7,8 +7,8 @@
 use reqwest::StatusCode;
 
 use super::{get, post, store_roster, teacher_of};
-use crate::config::{audit, designer};
 use crate::contract::configure_demo;
+use crate::design::{audit, designer};
 use crate::support::app::TestApp;
 
 fn member(sub: &str, family: &str) -> serde_json::Value {
@@ -58,8 +58,8 @@ async fn teachers_and_staff_are_not_students_to_remind(app: TestApp) {
     let t = teacher_of(&app, "701", "1").await;
     // 702: granted gestionnaire of MATH by the designer (never launched).
     let d = designer(&app).await;
-    let math = crate::config::formation(&app, "MATH").await;
-    let granted = crate::config::post(
+    let math = crate::design::formation(&app, "MATH").await;
+    let granted = crate::design::post(
         &app,
         &d,
         "/droits",

@@ -3,8 +3,8 @@
 use reqwest::StatusCode;
 
 use super::{download, get, post, teacher_of};
-use crate::config::audit;
 use crate::contract::{configure_demo, launch_student, signed_student};
+use crate::design::audit;
 use crate::support::app::TestApp;
 
 async fn reminders_list_the_unsigned_students_only(app: TestApp) {

@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::{invite, start_as};
-use crate::config::audit;
 use crate::contract::{configure_demo, launch_student, signed_student};
+use crate::design::audit;
 use crate::support::app::{CLIENT_ID, TestApp};
 use crate::support::platform::LaunchSpec;
 
@@ -72,7 +72,7 @@ async fn courses_are_carried_over_to_a_new_registration(app: TestApp) {
     );
 
     // The administrator (launching through the new registration) sees the old one's course.
-    let admin = crate::config::designer(&app).await;
+    let admin = crate::design::designer(&app).await;
     let page = admin
         .get(&format!("{}/admin/registrations", admin.base))
         .await;
@@ -163,9 +163,9 @@ async fn a_carry_over_that_would_overwrite_data_is_refused_and_the_cli_shows_its
     assert!(audit(&app, "platform.carry_over").await.is_empty());
 
     // The new registration's course 2 gets a configuration of its own: refused.
-    let admin = crate::config::designer(&app).await;
+    let admin = crate::design::designer(&app).await;
     let configured =
-        crate::config::post(&app, &admin, "/cours", &[("academic_year", "2026-2027")]).await;
+        crate::design::post(&app, &admin, "/cours", &[("academic_year", "2026-2027")]).await;
     assert_eq!(
         configured.status,
         StatusCode::SEE_OTHER,
@@ -193,7 +193,7 @@ async fn a_carry_over_that_would_overwrite_data_is_refused_and_the_cli_shows_its
     );
     assert!(!plan.has("form[action$='/reprendre']"));
     // A teacher, and a registration of another Moodle, get nothing.
-    let teacher = crate::config::teacher(&app).await;
+    let teacher = crate::design::teacher(&app).await;
     let refused = teacher
         .get(&format!("{}/admin/registrations", teacher.base))
         .await;

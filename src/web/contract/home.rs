@@ -13,8 +13,10 @@ use crate::web::error::AppResult;
 use super::super::session::Session;
 use super::super::templates::ser;
 use super::overview::{Flash, render_overview};
-use super::{contact_value, contract_url, page_context, see_other, student_of, with_status};
+use super::{contract_url, student_of};
 use crate::contract::home::Home;
+use crate::web::chrome::{contact_value, page_context};
+use crate::web::response::{see_other, with_status};
 
 /// `GET /s/{token}/` for a student: the page of their home (loaded with the session, see
 /// `web::pages::home`).

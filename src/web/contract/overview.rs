@@ -13,8 +13,10 @@ use crate::web::error::AppResult;
 
 use super::super::session::Session;
 use super::super::templates::{render, ser};
-use super::{FormationPath, contract_url, page_context, see_other, student_of};
+use super::{FormationPath, contract_url, student_of};
 use crate::contract::overview::{self, Overview};
+use crate::web::chrome::page_context;
+use crate::web::response::see_other;
 
 /// Flash messages after a redirect (`?enregistre=1`, `?signe=1`).
 #[derive(Debug, Default, Deserialize)]

@@ -15,7 +15,9 @@ use crate::web::error::{AppError, AppResult};
 use super::super::session::Session;
 use super::super::templates::ser;
 use super::view::{PageFields, Values, page_fields};
-use super::{Chrome, PagePath, chrome_context, contract_url, see_other, student_of};
+use super::{PagePath, contract_url, student_of};
+use crate::web::chrome::{Chrome, chrome_context};
+use crate::web::response::see_other;
 
 /// Why a page is shown again instead of moving on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, web};
 use minijinja::context;
-use serde::Deserialize;
 
 use crate::contract::ContractError;
 use crate::contract::student::{self, SignedView};
@@ -11,21 +10,17 @@ use crate::web::error::{AppError, AppResult};
 
 use super::super::session::Session;
 use super::super::templates::{render, ser};
-use super::{base_context, student_of};
+use super::student_of;
 use crate::store::ids::ContractId;
-
-/// `{id}` of a contract.
-#[derive(Debug, Deserialize)]
-pub struct ContractPath {
-    pub id: ContractId,
-}
+use crate::web::chrome::base_context;
+use crate::web::form::IdPath;
 
 /// `GET /s/{token}/contrats/{id}/imprimer`: 404 unless the contract is the session user's
 /// and was signed.
 pub async fn show(
     state: web::Data<AppState>,
     session: Session,
-    path: web::Path<ContractPath>,
+    path: web::Path<IdPath<ContractId>>,
 ) -> AppResult<HttpResponse> {
     let student = student_of(&session)?;
     let id = path.into_inner().id;

@@ -13,7 +13,9 @@ use crate::web::error::{AppError, AppResult};
 
 use super::super::session::Session;
 use super::super::templates::ser;
-use super::{FormationPath, contract_url, page_context, see_other, student_of, with_status};
+use super::{FormationPath, contract_url, student_of};
+use crate::web::chrome::page_context;
+use crate::web::response::{see_other, with_status};
 
 /// A missing or invalid answer, with the page to fix it on.
 #[derive(Debug, Serialize)]

@@ -12,18 +12,13 @@ use crate::state::AppState;
 use crate::store::comments;
 use crate::web::error::{AppError, AppResult};
 
-use super::super::config::{field, text, write};
+use super::super::design::write;
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::Follower;
 use crate::store::comments::Visibility;
 use crate::store::ids::ContractId;
-
-/// `{id}` of a contract.
-#[derive(Debug, Deserialize)]
-pub struct IdPath {
-    pub id: ContractId,
-}
+use crate::web::form::{IdPath, field, text};
 
 /// `?version=N` (an earlier signed version) and `?ok=…` (what was just done).
 #[derive(Debug, Default, Deserialize)]
@@ -106,7 +101,7 @@ fn seq_of(q: &ShowQuery) -> AppResult<Option<i32>> {
 pub async fn show(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<IdPath>,
+    path: web::Path<IdPath<ContractId>>,
     query: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let f = Follower::of(staff)?;
@@ -150,7 +145,7 @@ async fn decide<T: Send + 'static>(
 pub async fn validate(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<IdPath>,
+    path: web::Path<IdPath<ContractId>>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let f = Follower::of(staff)?;
@@ -168,7 +163,7 @@ pub async fn validate(
 pub async fn comment(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<IdPath>,
+    path: web::Path<IdPath<ContractId>>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let f = Follower::of(staff)?;
@@ -204,7 +199,7 @@ pub async fn comment(
 pub async fn ask_changes(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<IdPath>,
+    path: web::Path<IdPath<ContractId>>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let f = Follower::of(staff)?;
@@ -262,7 +257,7 @@ async fn refused(
 pub async fn print(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<IdPath>,
+    path: web::Path<IdPath<ContractId>>,
     query: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let f = Follower::of(staff)?;
@@ -282,7 +277,7 @@ pub async fn print(
 pub async fn pdf(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<IdPath>,
+    path: web::Path<IdPath<ContractId>>,
     query: web::Query<ShowQuery>,
 ) -> AppResult<HttpResponse> {
     let f = Follower::of(staff)?;

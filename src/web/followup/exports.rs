@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::store::audit::{Action, Target};
 use crate::web::error::{AppError, AppResult};
 
-use super::super::config::write;
+use super::super::design::write;
 use super::super::staff::Staff;
 use super::Follower;
 use super::home::YearQuery;

@@ -13,6 +13,7 @@ pub mod home;
 pub mod not_students;
 pub mod reminders;
 
+use crate::web::form::field;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use minijinja::Value;
@@ -22,9 +23,9 @@ use crate::followup::Scope;
 use crate::store::audit::Actor;
 use crate::web::error::{AppError, AppResult};
 
-use super::contract::{see_other, with_status};
 use super::session::Session;
 use super::staff::Staff;
+use crate::web::response::{see_other, with_status};
 
 /// A staff member following contracts: the session, their scope, who acts (audit).
 pub struct Follower {
@@ -82,9 +83,7 @@ impl Follower {
 
     /// Checks the `csrf` field of a posted form.
     pub fn check_csrf(&self, form: &[(String, String)]) -> AppResult<()> {
-        Ok(self
-            .session
-            .check_csrf(super::config::field(form, "csrf"))?)
+        Ok(self.session.check_csrf(field(form, "csrf"))?)
     }
 
     /// A 303 to a follow-up page.
@@ -99,7 +98,7 @@ impl Follower {
         template: &str,
         extra: Value,
     ) -> AppResult<HttpResponse> {
-        let ctx = super::staff::page_context(
+        let ctx = crate::web::chrome::staff_context(
             &self.session,
             minijinja::value::merge_maps([
                 extra,

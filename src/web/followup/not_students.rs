@@ -9,10 +9,10 @@ use crate::state::AppState;
 use crate::store::roster::{self as members, self as not_students};
 use crate::web::error::{AppError, AppResult};
 
-use super::super::config::field;
 use super::super::staff::Staff;
 use super::Follower;
 use super::formation::CodePath;
+use crate::web::form::field;
 
 /// Checks the form (CSRF, the right to mark on this formation, a person of the course's
 /// roster) and runs `change` in one transaction; then back to the formation's list.

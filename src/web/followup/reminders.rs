@@ -1,5 +1,6 @@
 //! Reminders: a formation's students who have not signed (never started, draft, amendment waiting), to select and get their addresses to copy, a mailto link, or a CSV.
 
+use crate::web::form::{field, fields};
 use std::collections::BTreeSet;
 
 use actix_web::http::{StatusCode, header};
@@ -12,7 +13,7 @@ use crate::state::AppState;
 use crate::store::audit::{Action, Target};
 use crate::web::error::{AppError, AppResult};
 
-use super::super::config::{fields, write};
+use super::super::design::write;
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::Follower;
@@ -105,7 +106,7 @@ pub async fn select(
 ) -> AppResult<HttpResponse> {
     let f = Follower::of(staff)?;
     f.check_csrf(&form)?;
-    let asked = super::super::config::field(&form, "annee").map(str::to_owned);
+    let asked = field(&form, "annee").map(str::to_owned);
     let (year, rows) = unsigned(&state, &f, &path.code, asked).await?;
     let ticked: BTreeSet<&str> = fields(&form, "who").into_iter().collect();
     let mut chosen: Vec<String> = rows

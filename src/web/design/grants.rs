@@ -1,5 +1,6 @@
 //! Grants: who designs the course and who follows which formations as gestionnaire; granting a role to someone of the course (seen in its launches or its roster), revoking it.
 
+use crate::web::form::{field, fields, refused, text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use minijinja::context;
@@ -12,7 +13,7 @@ use crate::web::error::{AppError, AppResult};
 
 use super::super::staff::Staff;
 use super::super::templates::ser;
-use super::{Designer, Flash, field, fields, text, write};
+use super::{Designer, Flash, write};
 use crate::store::ids::FormationId;
 
 async fn render(
@@ -40,7 +41,7 @@ async fn render(
         .collect();
     d.render(
         status,
-        "config/grants.html",
+        "design/grants.html",
         "grants",
         context! {
             lines => ser(&lines),
@@ -125,7 +126,7 @@ pub async fn add(
                 None,
                 (&person, &role, &chosen),
                 Some(message),
-                super::refused(),
+                refused(),
             )
             .await
         }
@@ -136,7 +137,7 @@ pub async fn add(
                 None,
                 (&person, &role, &chosen),
                 Some(e.to_string()),
-                super::refused(),
+                refused(),
             )
             .await
         }
@@ -164,7 +165,7 @@ pub async fn remove(
                 None,
                 ("", GrantRole::Gestionnaire.as_str(), &[]),
                 Some(e.to_string()),
-                super::refused(),
+                refused(),
             )
             .await
         }

@@ -39,7 +39,7 @@ pub async fn search(
         .await?;
     d.render(
         actix_web::http::StatusCode::OK,
-        "config/students.html",
+        "design/students.html",
         "students",
         context! {
             q => q.clone(),

@@ -1,5 +1,6 @@
 //! Academic years: the current year, opening the next one (contracts started from then belong to it and prefill from the previous year), closing a year (read-only for students) and reopening it.
 
+use crate::web::form::{refused, text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use minijinja::context;
@@ -10,7 +11,7 @@ use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;
-use super::{Designer, Flash, text, write};
+use super::{Designer, Flash, write};
 
 /// The year after `year` (`2025-2026` → `2026-2027`).
 fn next_year(year: &str) -> String {
@@ -43,7 +44,7 @@ async fn render(
         .unwrap_or_default();
     d.render(
         status,
-        "config/years.html",
+        "design/years.html",
         "years",
         context! {
             years => ser(&list),
@@ -85,7 +86,7 @@ pub async fn open(
                 None,
                 Some(&year),
                 Some(e.to_string()),
-                super::refused(),
+                refused(),
             )
             .await
         }

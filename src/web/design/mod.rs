@@ -6,6 +6,8 @@
 //! `course::drafts`, `course::years` and `access::manage`, in one transaction with its audit
 //! entry. A refused form comes back with what was typed and the messages.
 
+pub mod drafts;
+pub mod formation_data;
 pub mod formations;
 pub mod grants;
 pub mod groups;
@@ -16,23 +18,22 @@ pub mod questionnaires;
 pub mod students;
 pub mod years;
 
-use std::collections::BTreeMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use minijinja::Value;
 
 use crate::course::CourseError;
 use crate::course::drafts::DraftError;
-use crate::course::editing::{EditError, FieldProblem};
+use crate::course::editing::EditError;
 use crate::course::years::YearError;
 use crate::store::audit::Actor;
 use crate::web::error::{AppError, AppResult};
 
-use super::contract::{see_other, with_status};
 use super::session::Session;
 use super::staff::Staff;
 use crate::store::ids::CourseId;
+use crate::web::form::field;
+use crate::web::response::{see_other, with_status};
 
 /// A designer's request: the session (its course is the only one touched) and who acts.
 pub struct Designer {
@@ -82,90 +83,11 @@ impl Designer {
         section: &str,
         extra: Value,
     ) -> AppResult<HttpResponse> {
-        let ctx = super::staff::page_context(
+        let ctx = crate::web::chrome::staff_context(
             &self.session,
             minijinja::value::merge_maps([extra, minijinja::context! { section => section }]),
         );
         with_status(status, template, ctx)
-    }
-}
-
-/// The first value of a form field.
-pub fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
-/// Every value of a form field (checkboxes).
-pub fn fields<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
-    form.iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .collect()
-}
-
-/// A trimmed text field (`""` when absent), line ends normalised.
-pub fn text(form: &[(String, String)], name: &str) -> String {
-    field(form, name)
-        .unwrap_or_default()
-        .replace("\r\n", "\n")
-        .trim()
-        .to_owned()
-}
-
-/// A ticked box.
-pub fn ticked(form: &[(String, String)], name: &str) -> bool {
-    field(form, name).is_some_and(|v| !v.is_empty())
-}
-
-/// Messages by field path, and the links of the error summary (`#f-…`).
-#[derive(Debug, Default, serde::Serialize)]
-pub struct Problems {
-    pub errors: BTreeMap<String, String>,
-    pub warnings: BTreeMap<String, String>,
-    pub summary: Vec<SummaryLink>,
-}
-
-/// A link of an error summary.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct SummaryLink {
-    pub href: String,
-    pub message: String,
-    pub warning: bool,
-}
-
-/// The input id of a field path: `/lists/a/0/value` → `f-lists-a-0-value`.
-pub fn input_id(path: &str) -> String {
-    format!("f{}", path.replace('/', "-"))
-}
-
-impl Problems {
-    pub fn of(problems: &[FieldProblem]) -> Problems {
-        let mut out = Problems::default();
-        for p in problems {
-            let map = if p.warning {
-                &mut out.warnings
-            } else {
-                &mut out.errors
-            };
-            map.entry(p.path.clone())
-                .and_modify(|m| {
-                    m.push_str(" ; ");
-                    m.push_str(&p.message);
-                })
-                .or_insert_with(|| p.message.clone());
-            out.summary.push(SummaryLink {
-                href: format!("#{}", input_id(&p.path)),
-                message: p.message.clone(),
-                warning: p.warning,
-            });
-        }
-        out
-    }
-
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
     }
 }
 
@@ -255,11 +177,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/config/formations/{id}/donnees",
-            web::get().to(formations::data),
+            web::get().to(formation_data::data),
         )
         .route(
             "/config/formations/{id}/donnees",
-            web::post().to(formations::save_data),
+            web::post().to(formation_data::save_data),
         )
         .route("/config/groupes", web::get().to(groups::show))
         .route("/config/groupes", web::post().to(groups::save))
@@ -277,7 +199,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/config/questionnaires/verifier",
-            web::post().to(questionnaires::verify_json),
+            web::post().to(drafts::verify_json),
         )
         .route(
             "/config/questionnaires/versions/{id}/fichier",
@@ -289,27 +211,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/config/questionnaires/brouillons/{id}",
-            web::get().to(questionnaires::editor),
+            web::get().to(drafts::editor),
         )
         .route(
             "/config/questionnaires/brouillons/{id}",
-            web::post().to(questionnaires::editor_post),
+            web::post().to(drafts::editor_post),
         )
         .route(
             "/config/questionnaires/brouillons/{id}/fichier",
-            web::get().to(questionnaires::export_draft),
+            web::get().to(drafts::export_draft),
         )
         .route(
             "/config/questionnaires/brouillons/{id}/abandonner",
-            web::post().to(questionnaires::discard),
+            web::post().to(drafts::discard),
         )
         .route(
             "/config/questionnaires/brouillons/{id}/formulaire",
-            web::get().to(questionnaires::form_editor),
+            web::get().to(drafts::form_editor),
         )
         .route(
             "/config/questionnaires/brouillons/{id}/formulaire",
-            web::post().to(questionnaires::form_editor_post),
+            web::post().to(drafts::form_editor_post),
         )
         .route("/config/apercu", web::get().to(preview::start))
         .route("/config/apercu", web::post().to(preview::step))
@@ -335,9 +257,4 @@ where
         .db
         .run(move |conn| Ok(crate::store::transaction(conn, f)))
         .await?)
-}
-
-/// `Ok` when `r` holds no error; the 422 status of a refused form otherwise.
-pub fn refused() -> StatusCode {
-    StatusCode::UNPROCESSABLE_ENTITY
 }

@@ -1,5 +1,6 @@
 //! « Aperçu en tant qu'étudiant de la formation X »: a published version or a draft walked page by page with the student's own page templates and the engine's branching, nothing recorded (the answers travel in the preview form itself).
 
+use crate::web::form::{field, refused};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use minijinja::context;
@@ -13,7 +14,7 @@ use crate::web::error::{AppError, AppResult};
 use super::super::contract::view::{PageFields, Values, page_fields};
 use super::super::staff::Staff;
 use super::super::templates::ser;
-use super::{Designer, field};
+use super::Designer;
 use crate::course::preview::{self, Setup, SetupError};
 use crate::store::ids::FormationId;
 
@@ -81,7 +82,7 @@ fn render(
             let pages = page_states(q, &flow, "");
             d.render(
                 status,
-                "config/preview.html",
+                "design/preview.html",
                 "questionnaires",
                 minijinja::value::merge_maps([
                     common,
@@ -125,7 +126,7 @@ fn render(
             let problems: Vec<String> = flow.problems.iter().map(ToString::to_string).collect();
             d.render(
                 status,
-                "config/preview.html",
+                "design/preview.html",
                 "questionnaires",
                 minijinja::value::merge_maps([
                     common,
@@ -179,7 +180,7 @@ async fn chooser(
         .await?;
     d.render(
         status,
-        "config/preview.html",
+        "design/preview.html",
         "questionnaires",
         context! {
             mode => "choose",
@@ -249,7 +250,7 @@ pub async fn start(
             }
         }
         Err(SetupError::DraftInvalid) => {
-            chooser(&state, &d, &q, Some("draft_invalid"), super::refused()).await
+            chooser(&state, &d, &q, Some("draft_invalid"), refused()).await
         }
         Err(SetupError::NotFound) => Err(AppError::NotFound),
         Err(SetupError::Store(e)) => Err(AppError::Store(e)),
@@ -341,7 +342,7 @@ pub async fn step(
                 posted: Some(&form),
                 errors: &e.errors,
             },
-            super::refused(),
+            refused(),
         ),
         Err(SubmitError::UnknownPage(_) | SubmitError::HiddenPage(_)) => {
             render(&d, &s, &answers, Shown::Summary, StatusCode::OK)

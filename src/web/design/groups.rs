@@ -1,5 +1,6 @@
 //! The Moodle groups of the course and the formation each leads to: by name when the Moodle web service gives names, otherwise by id with how many users of each opened the tool; the students no formation was found for.
 
+use crate::web::form::{Problems, refused, text};
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
@@ -15,7 +16,7 @@ use crate::web::error::AppResult;
 use super::super::staff::Staff;
 use super::super::templates::ser;
 use super::formations::parse_group_ids;
-use super::{Designer, Flash, Problems, edit_error, text, write};
+use super::{Designer, Flash, edit_error, write};
 use crate::course::screens::{self, GroupsScreen};
 use crate::store::ids::FormationId;
 
@@ -62,7 +63,7 @@ fn render(
         .collect();
     d.render(
         status,
-        "config/groups.html",
+        "design/groups.html",
         "groups",
         context! {
             lines => ser(&lines),
@@ -171,6 +172,6 @@ pub async fn save(
         Some((&wanted, &new_groups, &new_formation)),
         None,
         &Problems::of(&problems),
-        super::refused(),
+        refused(),
     )
 }

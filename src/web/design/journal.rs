@@ -60,7 +60,7 @@ pub async fn show(
     };
     d.render(
         StatusCode::OK,
-        "config/journal.html",
+        "design/journal.html",
         "journal",
         context! {
             entries => ser(&entries),

@@ -1,5 +1,6 @@
 //! The configuration home: where the course stands (year, formations, questionnaires, groups, students without formation) as a step-by-step checklist, and the course's own settings (first academic year, scolarité contact).
 
+use crate::web::form::{Problems, refused, text};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use minijinja::context;
@@ -12,7 +13,7 @@ use crate::web::error::AppResult;
 
 use super::super::staff::Staff;
 use super::super::templates::ser;
-use super::{Designer, Flash, Problems, text, write};
+use super::{Designer, Flash, write};
 use crate::course::screens::{self, CourseStatus};
 
 fn render(
@@ -32,7 +33,7 @@ fn render(
     };
     d.render(
         status_code,
-        "config/home.html",
+        "design/home.html",
         "home",
         context! {
             status => ser(s),
@@ -123,6 +124,6 @@ pub async fn save_course(
         None,
         Some((&year, &contact)),
         &Problems::of(&problems),
-        super::refused(),
+        refused(),
     )
 }

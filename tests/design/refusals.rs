@@ -53,7 +53,7 @@ const POSTS: &[&str] = &[
 /// Every route the configuration registers is in the lists above.
 #[test]
 fn the_lists_cover_every_configuration_route() {
-    let source = include_str!("../../src/web/config/mod.rs");
+    let source = include_str!("../../src/web/design/mod.rs");
     let mut routes = Vec::new();
     for (i, _) in source.match_indices("\"/config") {
         let rest = &source[i + 1..];
