@@ -9,8 +9,10 @@ use serde_json::{Map, Value};
 use super::Contact;
 use crate::questionnaire::diagnostic::{Diagnostic, DiagnosticCode, Severity};
 use crate::questionnaire::export::{canonical_json, sha256_hex};
-use crate::questionnaire::yaml::{self, SourceMap, escape_segment};
-use crate::questionnaire::{AttributeValue, Formation, FormationItem, LoadError, Questionnaire};
+use crate::questionnaire::yaml::{self, escape_segment};
+use crate::questionnaire::{
+    AttributeValue, Formation, FormationItem, LoadError, Questionnaire, Reporter,
+};
 
 /// The only course file format version (`schema_version: 1`).
 pub const COURSE_SCHEMA_VERSION: u64 = 1;
@@ -97,12 +99,14 @@ pub fn parse(
 ) -> Result<CourseFile, LoadError> {
     let (value, map) = yaml::parse(text).map_err(|e| e.into_load_error(file))?;
     let mut c = Check {
-        file,
-        map: &map,
-        diagnostics: Vec::new(),
+        r: Reporter {
+            file,
+            map: &map,
+            diagnostics: Vec::new(),
+        },
     };
     let parsed = read_document(&mut c, &value, base_dir, read_file);
-    let mut diagnostics = c.diagnostics;
+    let mut diagnostics = c.r.diagnostics;
     diagnostics.sort_by_key(|d| (d.file != file, d.line.unwrap_or(0), d.column.unwrap_or(0)));
     match parsed {
         Some(mut course) if !diagnostics.iter().any(Diagnostic::is_error) => {
@@ -140,23 +144,13 @@ fn diagnostic(
 
 /// Collects diagnostics placed at JSON Pointers of the file.
 struct Check<'a> {
-    file: &'a str,
-    map: &'a SourceMap,
-    diagnostics: Vec<Diagnostic>,
+    /// Where the diagnostics go, with their line and column (the questionnaire's reporter).
+    r: Reporter<'a>,
 }
 
 impl Check<'_> {
     fn push(&mut self, severity: Severity, code: DiagnosticCode, pointer: &str, message: String) {
-        let pos = self.map.locate(pointer).map(|p| p.best());
-        self.diagnostics.push(Diagnostic {
-            severity,
-            code,
-            file: self.file.to_owned(),
-            line: pos.map(|p| p.line),
-            column: pos.map(|p| p.column),
-            path: pointer.to_owned(),
-            message,
-        });
+        self.r.report(severity, pointer, code, message);
     }
 
     fn error(&mut self, code: DiagnosticCode, pointer: &str, message: String) {
@@ -449,7 +443,7 @@ fn read_document(
     );
 
     Some(CourseFile {
-        file: c.file.to_owned(),
+        file: c.r.file.to_owned(),
         issuer: issuer?,
         client_id: client_id?,
         context_id: context_id?,
@@ -510,7 +504,7 @@ fn read_questionnaires(
         };
         match Questionnaire::load(&shown, &text) {
             Ok(loaded) => {
-                c.diagnostics.extend(loaded.warnings);
+                c.r.diagnostics.extend(loaded.warnings);
                 let q = loaded.questionnaire;
                 if let Some(first) = keys.insert(q.key().to_owned(), i) {
                     c.error(
@@ -543,7 +537,7 @@ fn read_questionnaires(
                         "le questionnaire « {shown} » contient des erreurs (détail ci-dessous)"
                     ),
                 );
-                c.diagnostics.extend(e.diagnostics);
+                c.r.diagnostics.extend(e.diagnostics);
             }
         }
     }
@@ -749,6 +743,7 @@ fn read_groups(
     }
     if out.is_empty()
         && !c
+            .r
             .diagnostics
             .iter()
             .any(|d| d.path.starts_with(&at) && d.is_error())

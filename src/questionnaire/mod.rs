@@ -121,6 +121,7 @@ pub use env::{AttributeValue, Environment, Formation, FormationItem, Identity, P
 pub use export::ExportError;
 pub use flow::{BlockView, EvalProblem, Flow, OptionView, PageView, QuestionView};
 pub use index::Questionnaire;
+pub(crate) use load::Reporter;
 pub use load::{LoadError, Loaded};
 pub use model::{
     Block, ChoiceOption, Condition, IdentityField, Markdown, Page, Pattern, Question, QuestionKind,
